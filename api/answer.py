@@ -1,0 +1,112 @@
+"""Extractive answers: the most relevant sentences of the retrieved units, each marked [n],
+or an abstention when nothing retrieved supports an answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.normalize import normalize_query
+from ingest.segment import sentence_spans
+
+from .retrieve import STOPWORDS, Filters, Hit, Retriever, SearchResult
+
+# Questions that only make sense after the previous one ("Còn người dưới 18 tuổi thì sao?").
+_FOLLOW_UP = re.compile(
+    r"^(còn|vậy|thế|nếu vậy|trường hợp đó|như vậy)\b|(thì sao|thì thế nào|thì sao ạ|được không)\s*\??$"
+)
+_WORD = re.compile(r"\w+")
+MAX_CITED = 3
+MAX_SENTENCE_CHARS = 420
+MAX_QUOTE_CHARS = 2400
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """Calibrated with ``python -m api.calibrate eval/dev_qa.jsonl eval/out_of_corpus.jsonl``:
+    the highest threshold that abstains on at most ~5% of answerable questions."""
+
+    min_dense: float = 0.86
+
+
+@dataclass
+class Answer:
+    text: str
+    cited: list[Hit]
+    abstained: bool
+    search: SearchResult
+
+
+def retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """The question, completed with the previous user turn when it is a follow-up."""
+    folded = normalize_query(question).lower()
+    previous = next((text for role, text in reversed(history) if role == "user"), None)
+    if previous and (_FOLLOW_UP.search(folded) or len(_content_words(folded)) <= 3):
+        return f"{previous.strip()} {question.strip()}"
+    return question
+
+
+def answer(
+    retriever: Retriever,
+    question: str,
+    history: Sequence[tuple[str, str]] = (),
+    top_k: int = 5,
+    filters: Filters | None = None,
+    abstention: Abstention = Abstention(),
+) -> Answer:
+    query = retrieval_query(question, history)
+    result = retriever.search(query, top_k=top_k, filters=filters)
+    if not supported(result, abstention):
+        return Answer(abstain_message(retriever), [], True, result)
+    cited = (
+        result.hits[:MAX_CITED]
+        if result.reference is None
+        else [h for h in result.hits if h.direct][:MAX_CITED]
+    )
+    words = _content_words(result.query.lower())
+    lines = []
+    for n, hit in enumerate(cited, 1):
+        lines.append(f"- {hit.unit.label}: {best_sentences(hit.unit.text, words)} [{n}]")
+    intro = "Theo các quy định liên quan:" if len(cited) > 1 else "Theo quy định:"
+    return Answer("\n".join([intro, *lines]), cited, False, result)
+
+
+def supported(result: SearchResult, abstention: Abstention) -> bool:
+    if not result.hits:
+        return False
+    if result.reference is not None:
+        return True
+    return result.top_dense >= abstention.min_dense
+
+
+def abstain_message(retriever: Retriever) -> str:
+    titles = [d.meta.short_title for d in retriever.index.documents.values() if d.meta.searchable]
+    return (
+        "Xin lỗi, tôi không tìm thấy quy định nào trong các văn bản hiện có trả lời được câu hỏi này. "
+        f"Hiện tôi tra cứu được: {', '.join(titles)}. "
+        "Bạn có thể hỏi lại cụ thể hơn, hoặc tham khảo ý kiến luật sư hay cơ quan có thẩm quyền."
+    )
+
+
+def best_sentences(text: str, words: set[str]) -> str:
+    """The sentence of ``text`` sharing most words with the question, trimmed for display."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    scored = []
+    for i, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        overlap = len(words & _content_words(normalize_query(sentence).lower()))
+        scored.append((overlap, -i, sentence))
+    _, _, best = max(scored)
+    best = re.sub(r"^(?:\d+\.|[a-zđ]\)|[-+•])\s*", "", best.strip())
+    if len(best) > MAX_SENTENCE_CHARS:
+        best = best[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
+    return best
+
+
+def quote(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text) if w not in STOPWORDS}

@@ -1,0 +1,34 @@
+"""Retrieved units → the citation shape shared by /search and /ask."""
+
+from __future__ import annotations
+
+from ingest.errors import DocumentNotFound
+
+from .answer import quote
+from .retrieve import Filters as CoreFilters
+from .retrieve import Hit, Retriever
+from .schemas import Citation, Filters
+
+
+def to_citation(retriever: Retriever, hit: Hit) -> Citation:
+    meta = retriever.index.documents[hit.unit.doc_id].meta
+    return Citation(
+        doc_id=meta.doc_id,
+        doc_number=meta.number,
+        doc_title=meta.title,
+        path=list(hit.unit.path),
+        label=hit.unit.label,
+        heading=hit.unit.heading,
+        quote=quote(hit.unit.text),
+        score=round(hit.score, 4),
+        status=meta.status,
+    )
+
+
+def core_filters(retriever: Retriever, filters: Filters | None) -> CoreFilters | None:
+    if filters is None:
+        return None
+    for doc_id in filters.doc_ids:
+        if doc_id not in retriever.index.documents:
+            raise DocumentNotFound(doc_id)
+    return CoreFilters(frozenset(filters.doc_ids), frozenset(filters.doc_types), filters.in_force_only)

@@ -1,0 +1,62 @@
+"""Domain errors → HTTP, in one place. Clients get ``{"detail": "..."}``, never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ingest.errors import (
+    BuildInProgress,
+    DocumentNotFound,
+    IndexCorrupt,
+    IndexNotFound,
+    IngestError,
+    LoadError,
+    ModelMismatch,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[Exception], int] = {
+    DocumentNotFound: 404,
+    IndexNotFound: 503,
+    IndexCorrupt: 503,
+    ModelMismatch: 503,
+    BuildInProgress: 409,
+    LoadError: 422,
+}
+
+
+def _status(exc: IngestError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+
+
+async def _ingest_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IngestError)
+    code = _status(exc)
+    headers = {"Retry-After": "5"} if code == 503 else None
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The default body echoes the input back, which may be huge or hold NUL bytes.
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse({"detail": "Lỗi máy chủ nội bộ."}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(IngestError, _ingest_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,167 @@
+"""``python -m api.eval QA.jsonl``: article-level Recall@1/5/10 and MRR@10, per document, with
+the list of misses, using exactly the retrieval the API uses.
+
+Each line: {"question", "doc_id", "article", "also"?: [...], "path_prefixes"?: [[[kind, num], ...]]}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .retrieve import FusionWeights, Hit, Retriever
+from .state import open_retriever
+
+app = typer.Typer(add_completion=False)
+
+
+@dataclass
+class Case:
+    question: str
+    doc_id: str
+    articles: set[str]
+    path_prefixes: list[tuple[tuple[str, str], ...]]
+    id: str = ""
+
+
+def read_cases(path: Path) -> list[Case]:
+    cases = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row: dict[str, Any] = json.loads(line)
+            cases.append(
+                Case(
+                    question=row["question"],
+                    doc_id=row["doc_id"],
+                    articles={str(row["article"]), *map(str, row.get("also", []))},
+                    path_prefixes=[tuple((k, v) for k, v in p) for p in row.get("path_prefixes", [])],
+                    id=str(row.get("id", n)),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise typer.BadParameter(f"{path.name} line {n}: {exc}") from exc
+    return cases
+
+
+def article_ranks(hits: list[Hit]) -> list[tuple[str, str | None]]:
+    ranked: list[tuple[str, str | None]] = []
+    for hit in hits:
+        key = (hit.unit.doc_id, hit.unit.article)
+        if key not in ranked:
+            ranked.append(key)
+    return ranked
+
+
+def rank_of(case: Case, hits: list[Hit]) -> int | None:
+    for i, (doc_id, article) in enumerate(article_ranks(hits), 1):
+        if doc_id == case.doc_id and article in case.articles:
+            return i
+    return None
+
+
+def path_hit(case: Case, hits: list[Hit], within: int = 3) -> bool:
+    for hit in hits[:within]:
+        below = hit.unit.path[1:] if hit.unit.path[:1] == (("dieu", "1"),) else hit.unit.path
+        if hit.unit.doc_id == case.doc_id and any(below[: len(p)] == p for p in case.path_prefixes):
+            return True
+    return False
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = max(1, len(ranks))
+    return {
+        "n": len(ranks),
+        "R@1": sum(r is not None and r <= 1 for r in ranks) / n,
+        "R@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "R@10": sum(r is not None and r <= 10 for r in ranks) / n,
+        "MRR@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n,
+    }
+
+
+def evaluate(retriever: Retriever, cases: list[Case], top_k: int = 30) -> dict[str, Any]:
+    ranks: list[int | None] = []
+    per_doc: dict[str, list[int | None]] = defaultdict(list)
+    misses, path_cases, path_hits = [], 0, 0
+    for case in cases:
+        hits = retriever.search(case.question, top_k=top_k).hits
+        rank = rank_of(case, hits)
+        ranks.append(rank)
+        per_doc[case.doc_id].append(rank)
+        if case.path_prefixes:
+            path_cases += 1
+            path_hits += path_hit(case, hits)
+        if rank is None or rank > 5:
+            top = article_ranks(hits)[:3]
+            misses.append({"id": case.id, "question": case.question, "want": sorted(case.articles),
+                           "rank": rank, "got": [f"{d}:{a}" for d, a in top]})  # fmt: skip
+    return {
+        "overall": metrics(ranks),
+        "per_document": {doc: metrics(r) for doc, r in sorted(per_doc.items())},
+        "path_top3": {"n": path_cases, "hits": path_hits},
+        "misses": misses,
+    }
+
+
+def _print(report: dict[str, Any]) -> None:
+    def row(name: str, m: dict[str, float]) -> str:
+        return (f"{name:34} n={int(m['n']):4d}  R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  "
+                f"R@10 {m['R@10']:.3f}  MRR@10 {m['MRR@10']:.3f}")  # fmt: skip
+
+    print(row("overall", report["overall"]))
+    for doc, m in report["per_document"].items():
+        print(row(doc, m))
+    p = report["path_top3"]
+    if p["n"]:
+        print(f"right Mục / tiểu mục in top 3: {p['hits']}/{p['n']}")
+    print(f"\nmisses (not in top 5): {len(report['misses'])}")
+    for miss in report["misses"]:
+        print(
+            f"  [{miss['id']}] rank={miss['rank']} want={miss['want']} got={miss['got']}  {miss['question']}"
+        )
+
+
+@app.command()
+def main(
+    file: Annotated[Path, typer.Argument(help="Question set (.jsonl)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    sweep: Annotated[bool, typer.Option(help="Grid-search the fusion weights.")] = False,
+) -> None:
+    """Article-level retrieval quality of the running configuration on a question set."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file}: no such file")
+    cases = read_cases(file)
+    retriever = open_retriever()
+    if sweep:
+        _sweep(retriever, cases)
+        return
+    report = evaluate(retriever, cases)
+    if as_json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    else:
+        _print(report)
+
+
+def _sweep(retriever: Retriever, cases: list[Case]) -> None:
+    base = retriever.weights
+    for lexical in (0.2, 0.3, 0.4, 0.45, 0.5, 0.6, 0.7):
+        for second in (0.0, 0.15, 0.3):
+            retriever.weights = replace(base, lexical=lexical, second_unit=second)
+            m = evaluate(retriever, cases)["overall"]
+            print(f"lexical={lexical:.2f} second={second:.2f}  R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  "
+                  f"MRR@10 {m['MRR@10']:.3f}", flush=True)  # fmt: skip
+    retriever.weights = base
+
+
+if __name__ == "__main__":
+    app()
+
+
+__all__ = ["FusionWeights", "evaluate", "read_cases"]

@@ -1,0 +1,80 @@
+"""A loaded, read-only index version: units, texts, dense and lexical indexes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import faiss
+import numpy as np
+
+from ingest import store
+from ingest.embed import Vectors
+from ingest.errors import IndexCorrupt, ModelMismatch
+from ingest.units import DocumentMeta, Unit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Document:
+    meta: DocumentMeta
+    text: str
+    units: list[Unit]
+    articles: dict[str, list[int]] = field(default_factory=dict)  # article → unit ordinals
+
+
+@dataclass
+class LoadedIndex:
+    version: str
+    path: Path
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    rows: list[Unit]  # searchable units, in the row order of the vectors and lexical index
+    vectors: Vectors
+    dense: faiss.Index
+    lexical: bm25s.BM25
+    vocab: dict[str, int]
+
+    @property
+    def model_name(self) -> str:
+        return str(self.manifest["model"]["name"])
+
+
+def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
+    """Load and check one index version; refuse it if built with another model."""
+    manifest = store.load_manifest(path, verify=verify)
+    if manifest["model"]["name"] != model_name:
+        raise ModelMismatch(
+            f"index {path.name} was built with {manifest['model']['name']}, the service uses {model_name}"
+        )
+    try:
+        units = [Unit.from_dict(json.loads(line)) for line in _lines(path / "units.jsonl")]
+        documents: dict[str, Document] = {}
+        for doc_id, entry in manifest["documents"].items():
+            text = (path / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8")
+            documents[doc_id] = Document(DocumentMeta(**entry["meta"]), text, [])
+        for unit in units:
+            doc = documents[unit.doc_id]
+            doc.units.append(unit)
+            if unit.article is not None:
+                doc.articles.setdefault(unit.article, []).append(unit.ordinal)
+        rows = [u for u in units if u.searchable]
+        vectors = np.load(path / "vectors.npy", mmap_mode="r")
+        dense = faiss.read_index(str(path / "dense.faiss"))
+        lexical = bm25s.BM25.load(str(path / "lexical"), mmap=True, show_progress=False)
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+        raise IndexCorrupt(f"{path.name}: {exc}") from exc
+    if not (len(rows) == vectors.shape[0] == dense.ntotal):
+        raise IndexCorrupt(f"{path.name}: {len(rows)} units but {dense.ntotal} vectors")
+    vocab = {str(k): int(v) for k, v in lexical.vocab_dict.items()}
+    log.info("loaded index %s: %d documents, %d searchable units", path.name, len(documents), len(rows))
+    return LoadedIndex(path.name, path, manifest, documents, rows, vectors, dense, lexical, vocab)
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()

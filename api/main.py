@@ -1,0 +1,71 @@
+"""The FastAPI application: ``api.main:app`` (or ``python -m api``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from ingest.embed import Embedder
+from ingest.errors import IngestError
+
+from . import errors
+from .metrics import INDEX_RELOADS, INDEX_UNITS
+from .routes import ask, documents, health, search
+from .settings import Settings, get_settings
+from .state import IndexHolder
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Hỏi đáp pháp luật Việt Nam có trích dẫn: mỗi câu trả lời kèm văn bản, số hiệu
+và vị trí Điều / Khoản / Điểm (hoặc Mục / tiểu mục) cùng đoạn trích nguyên văn."""
+
+
+def _refresh(holder: IndexHolder) -> None:
+    try:
+        if holder.refresh():
+            INDEX_RELOADS.inc()
+            INDEX_UNITS.set(len(holder.require().index.rows))
+    except IngestError as exc:
+        # A bad new version must not take the service down: keep serving the loaded one.
+        log.error("index version refused: %s", exc)
+
+
+async def _watch(holder: IndexHolder, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        await asyncio.to_thread(_refresh, holder)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedder = await asyncio.to_thread(Embedder.from_settings, settings)
+        holder = IndexHolder(settings, embedder)
+        app.state.holder = holder
+        await asyncio.to_thread(_refresh, holder)
+        watcher = asyncio.create_task(_watch(holder, settings.reload_interval))
+        yield
+        watcher.cancel()
+
+    app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
+    for module in (search, ask, documents, health):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,40 @@
+"""Service settings: the ingest settings plus what only the HTTP service needs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, field_validator
+
+from ingest.settings import IngestSettings
+
+
+class Settings(IngestSettings):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    # Comma-separated origins allowed to call the API from a browser ("*" for any).
+    cors_origins: str = ""
+    # Unset means the admin API is closed; there is deliberately no default token.
+    admin_token: SecretStr | None = None
+    max_question_chars: int = Field(2000, ge=10)
+    max_top_k: int = Field(50, ge=1, le=1000)
+    # How often (seconds) a worker checks index/current for a new version.
+    reload_interval: float = Field(2.0, gt=0)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and (
+            len(value.get_secret_value()) < 16 or value.get_secret_value() == "changeme"
+        ):
+            raise ValueError("VNLAW_ADMIN_TOKEN must be at least 16 characters and not a placeholder")
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

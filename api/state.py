@@ -1,0 +1,61 @@
+"""The service's loaded state: embedding model and the current index version."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from ingest import store
+from ingest.embed import Embedder
+from ingest.errors import IndexNotFound
+
+from .index import LoadedIndex, load_index
+from .retrieve import Retriever
+from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class IndexHolder:
+    """Holds the current retriever and swaps it when ``index/current`` points elsewhere.
+
+    Every worker process polls the link itself, so ``uvicorn --workers N`` needs no
+    coordination; a request always sees one complete version.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.retriever: Retriever | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> LoadedIndex | None:
+        return self.retriever.index if self.retriever else None
+
+    def refresh(self) -> bool:
+        """Load ``index/current`` if it changed; True when a new version was loaded."""
+        info = store.current_version(self.settings.index_dir)
+        if info is None or (self.retriever is not None and self.retriever.index.version == info.name):
+            return False
+        with self._lock:
+            loaded = load_index(info.path, self.embedder.name)
+            self.retriever = Retriever(loaded, self.embedder)
+        log.info("serving index version %s", info.name)
+        return True
+
+    def require(self) -> Retriever:
+        if self.retriever is None:
+            raise IndexNotFound("no index is loaded yet")
+        return self.retriever
+
+
+def open_retriever(settings: Settings | None = None) -> Retriever:
+    """A retriever over the current index, as the API builds it (for eval and benchmarks)."""
+    settings = settings or get_settings()
+    embedder = Embedder.from_settings(settings)
+    holder = IndexHolder(settings, embedder)
+    if not holder.refresh():
+        raise IndexNotFound(f"no index in {Path(settings.index_dir)}; run `python -m ingest build`")
+    return holder.require()

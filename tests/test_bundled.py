@@ -1,0 +1,72 @@
+"""The service over the bundled corpus, as `make run` serves it.
+
+Builds the repository's own index (what `make index` does; incremental, so a no-op when it
+is current) and queries it through the HTTP app.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from ingest.build import build
+from ingest.embed import Embedder
+
+from .conftest import MODEL_DIR, REPO
+
+pytestmark = pytest.mark.slow
+
+SEED = [
+    ("Mục tiêu đến năm 2025, hơn 50% cơ sở giáo dục đại học sẽ cung cấp bằng đại học trực tuyến đúng không?",
+     [["muc", "II"], ["tieu_muc", "2"]]),
+    ("Giải pháp triển khai đồng bộ hệ thống thông tin quản lý giáo dục và đào tạo và cơ sở dữ liệu ngành "
+     "giáo dục như thế nào?", [["muc", "III"], ["tieu_muc", "3"]]),
+    ("Giải pháp hoàn thiện cơ chế, chính sách thúc đẩy chuyển đổi số và tăng cường giám sát, đánh giá việc "
+     "thực hiện cơ chế, chính sách như thế nào?", [["muc", "III"], ["tieu_muc", "6"]]),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(embedder: Embedder) -> Iterator[TestClient]:
+    settings = Settings(corpus_dir=REPO / "corpus", index_dir=REPO / "index", model_dir=MODEL_DIR)
+    build(settings, embedder_factory=lambda: embedder)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_every_document_is_served_with_its_outline(client: TestClient) -> None:
+    docs = {d["doc_id"]: d for d in client.get("/documents").json()["documents"]}
+    stems = {p.stem for p in (REPO / "corpus").glob("*.txt")}
+    assert set(docs) == stems
+    codes = [d for d in docs.values() if d["doc_id"].startswith("bo-luat-")]
+    assert sum(d["articles"] for d in codes) == 2703
+    detail = client.get("/documents/bo-luat-lao-dong-2019").json()
+    headings = [i["heading"] for i in detail["outline"] if i["kind"] == "dieu"]
+    assert "Điều 113. Nghỉ hằng năm" in headings
+
+
+@pytest.mark.parametrize(("question", "prefix"), SEED)
+def test_seed_questions_find_the_right_section_of_131(
+    client: TestClient, question: str, prefix: list
+) -> None:
+    body = client.post("/ask", json={"question": question, "top_k": 3}).json()
+    assert body["abstained"] is False
+    paths = [c["path"] for c in body["citations"][:3]]
+    assert any(p[1 : 1 + len(prefix)] == prefix for p in paths), paths
+    assert body["citations"][0]["doc_number"] == "131/QĐ-TTg"
+
+
+def test_named_article_of_a_code(client: TestClient) -> None:
+    results = client.post("/search", json={"query": "Điều 113 BLLĐ 2019 quy định gì?", "top_k": 3}).json()
+    assert results["results"][0]["label"].endswith("Điều 113 Bộ luật Lao động 2019")
+    clause = client.post("/search", json={"query": "khoản 2 Điều 35 Bộ luật Lao động"}).json()["results"][0]
+    assert clause["label"] == "Khoản 2 Điều 35 Bộ luật Lao động 2019"
+
+
+def test_off_topic_question_abstains(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "Công thức nấu phở bò Nam Định?"}).json()
+    assert body["abstained"] is True
+    assert body["citations"] == []
+    assert "Bộ luật Lao động 2019" in body["answer"]
