@@ -18,14 +18,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 index: setup
 	$(BIN)/python -m ingest build
 
+# One torch thread per request serves concurrent clients better (measured in bench/api.py).
 run: index
-	$(BIN)/python -m api
+	OMP_NUM_THREADS=1 $(BIN)/python -m api
 
 lint: setup
 	$(BIN)/ruff check .
@@ -39,7 +39,7 @@ test: lint typecheck
 
 bench: index
 	$(BIN)/python -m bench.ingest
-	$(BIN)/python -m bench.api
+	OMP_NUM_THREADS=1 $(BIN)/python -m bench.api
 	$(BIN)/python -m api.eval eval/dev_qa.jsonl
 
 clean:

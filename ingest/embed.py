@@ -58,8 +58,11 @@ class Embedder:
         return self._encode([self.passage_prefix + t for t in texts], progress)
 
     def query(self, text: str) -> Vectors:
-        vector: Vectors = self._encode([self.query_prefix + text], False)[0]
+        vector: Vectors = self.queries([text])[0]
         return vector
+
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encode([self.query_prefix + t for t in texts], False)
 
     def _encode(self, texts: list[str], progress: bool) -> Vectors:
         vectors = self.model.encode(

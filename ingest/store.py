@@ -3,7 +3,8 @@
 A version holds ``manifest.json`` (format, model, per-document hashes, counts, build time,
 file checksums), ``documents.json`` (metadata), ``texts/<doc_id>.txt`` (stored text that unit
 offsets point into), ``units.jsonl``, ``tokens.jsonl`` and ``vectors.npy`` (one row per
-searchable unit, for incremental rebuilds), ``dense.faiss`` and ``lexical/`` (bm25s).
+searchable unit, for incremental rebuilds), ``dense.faiss``, ``lexical/`` (bm25s over units)
+and ``lexical_articles/`` (bm25s over articles, in order of first appearance among units).
 
 Versions are written under a temporary name and renamed when complete; ``current`` is a
 symlink replaced atomically, so readers only ever see complete versions.
@@ -25,7 +26,9 @@ from typing import Any
 
 from .errors import BuildInProgress, IndexCorrupt, IndexNotFound
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Formats whose units, tokens and vectors a new build may reuse (format 2 only added files).
+REUSABLE_FORMATS = frozenset({1, 2})
 CURRENT = "current"
 TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".build.lock"
@@ -74,14 +77,16 @@ def checksum_files(version_dir: Path) -> dict[str, str]:
     }
 
 
-def load_manifest(version_dir: Path, verify: bool = True) -> dict[str, Any]:
+def load_manifest(
+    version_dir: Path, verify: bool = True, formats: frozenset[int] = frozenset({FORMAT_VERSION})
+) -> dict[str, Any]:
     """The manifest of a version; with ``verify``, every file is checked against it."""
     manifest_path = version_dir / "manifest.json"
     try:
         manifest = read_json(manifest_path)
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"{version_dir.name}: unreadable manifest ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format_version") not in formats:
         raise IndexCorrupt(f"{version_dir.name}: unsupported index format")
     if verify:
         expected = manifest.get("files", {})
@@ -92,14 +97,16 @@ def load_manifest(version_dir: Path, verify: bool = True) -> dict[str, Any]:
     return manifest
 
 
-def current_version(index_dir: Path) -> VersionInfo | None:
+def current_version(
+    index_dir: Path, formats: frozenset[int] = frozenset({FORMAT_VERSION})
+) -> VersionInfo | None:
     link = index_dir / CURRENT
     if not link.is_symlink() and not link.exists():
         return None
     target = index_dir / os.readlink(link) if link.is_symlink() else link
     if not target.is_dir():
         return None
-    return VersionInfo(target.name, target, load_manifest(target, verify=False))
+    return VersionInfo(target.name, target, load_manifest(target, verify=False, formats=formats))
 
 
 def list_versions(index_dir: Path) -> list[str]:

@@ -75,6 +75,11 @@ class Unit:
     def article(self) -> str | None:
         return next((num for kind, num in self.path if kind == "dieu"), None)
 
+    @property
+    def article_key(self) -> str:
+        """What retrieval groups by: the article, or the unit itself outside any article."""
+        return f"{self.doc_id}#{self.article}" if self.article is not None else self.uid
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["path"] = [list(step) for step in self.path]
