@@ -24,10 +24,10 @@ MAX_QUOTE_CHARS = 2400
 
 @dataclass(frozen=True)
 class Abstention:
-    """Calibrated with ``python -m api.calibrate eval/dev_qa.jsonl eval/out_of_corpus.jsonl``:
-    the highest threshold that abstains on at most ~5% of answerable questions."""
+    """Answer only when the best unit reaches both thresholds (see ``api.calibrate``)."""
 
-    min_dense: float = 0.86
+    min_dense: float = 0.0  # best unit's cosine similarity
+    min_lexical: float = 0.0  # best unit's BM25 score
 
 
 @dataclass
@@ -53,11 +53,11 @@ def answer(
     history: Sequence[tuple[str, str]] = (),
     top_k: int = 5,
     filters: Filters | None = None,
-    abstention: Abstention = Abstention(),
+    abstention: Abstention | None = None,
 ) -> Answer:
     query = retrieval_query(question, history)
     result = retriever.search(query, top_k=top_k, filters=filters)
-    if not supported(result, abstention):
+    if not supported(result, abstention or Abstention()):
         return Answer(abstain_message(retriever), [], True, result)
     cited = (
         result.hits[:MAX_CITED]
@@ -77,7 +77,7 @@ def supported(result: SearchResult, abstention: Abstention) -> bool:
         return False
     if result.reference is not None:
         return True
-    return result.top_dense >= abstention.min_dense
+    return result.top_dense >= abstention.min_dense and result.top_lexical >= abstention.min_lexical
 
 
 def abstain_message(retriever: Retriever) -> str:

@@ -14,6 +14,7 @@ from ingest.embed import Embedder
 from ingest.errors import IngestError
 
 from . import errors
+from .answer import Abstention
 from .batcher import QueryBatcher
 from .metrics import INDEX_RELOADS, INDEX_UNITS
 from .routes import ask, documents, health, search
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watcher.cancel()
 
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.state.abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_lexical)
     errors.install(app)
     if settings.cors_origin_list:
         app.add_middleware(

@@ -136,9 +136,11 @@ class Retriever:
         top_k: int,
     ) -> SearchResult:
         w = self.weights
-        result = SearchResult(query, [], top_dense=float(dense[mask].max()) if mask.any() else 0.0)
         if not mask.any():
-            return result
+            return SearchResult(query, [])
+        result = SearchResult(
+            query, [], top_dense=float(dense[mask].max()), top_lexical=float(lexical[mask].max())
+        )
         unit = w.lexical * _top_norm(lexical, w.candidates) + (1 - w.lexical) * _top_norm(dense, w.candidates)
         unit = np.where(mask, unit, -np.inf)
         best = np.full(len(articles), -np.inf, dtype=np.float32)

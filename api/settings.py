@@ -18,6 +18,10 @@ class Settings(IngestSettings):
     admin_token: SecretStr | None = None
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
+    # Abstention thresholds, calibrated on the bundled corpus with `python -m api.calibrate`;
+    # the BM25 one follows corpus statistics, so recalibrate when the corpus changes much.
+    abstain_min_dense: float = Field(0.85, ge=-1, le=1)
+    abstain_min_lexical: float = Field(5.25, ge=0)
     # How often (seconds) a worker checks index/current for a new version.
     reload_interval: float = Field(2.0, gt=0)
 

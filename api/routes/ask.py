@@ -1,7 +1,7 @@
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from ..answer import answer
@@ -19,7 +19,7 @@ router = APIRouter(tags=["ask"])
     summary="Hỏi đáp có trích dẫn",
     responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when stream=true"}},
 )
-def ask(body: AskRequest, retriever: RetrieverDep) -> AskResponse | StreamingResponse:
+def ask(body: AskRequest, retriever: RetrieverDep, request: Request) -> AskResponse | StreamingResponse:
     with timed("ask"):
         result = answer(
             retriever,
@@ -27,6 +27,7 @@ def ask(body: AskRequest, retriever: RetrieverDep) -> AskResponse | StreamingRes
             history=[(t.role, t.content) for t in body.history],
             top_k=body.top_k,
             filters=core_filters(retriever, body.filters),
+            abstention=request.app.state.abstention,
         )
     if result.abstained:
         ABSTENTIONS.inc()
