@@ -1,0 +1,33 @@
+# vnlaw API: CPU-only, non-root, runs the same commands as `make run`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    OMP_WAIT_POLICY=PASSIVE \
+    HF_HUB_OFFLINE=1 \
+    VNLAW_HOST=0.0.0.0 \
+    VNLAW_PORT=8000 \
+    VNLAW_CORPUS_DIR=/data/corpus \
+    VNLAW_INDEX_DIR=/data/index \
+    VNLAW_MODEL_DIR=/data/models
+
+WORKDIR /app
+COPY requirements.lock ./
+# The CPU wheel of torch, first: the default PyPI wheel bundles CUDA (several GB).
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+ && pip install -r requirements.lock
+
+COPY ingest ./ingest
+COPY api ./api
+COPY corpus /data/corpus
+RUN useradd --system --uid 10001 --home /app vnlaw \
+ && mkdir -p /data/index /data/models \
+ && chown -R vnlaw /data
+USER vnlaw
+
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=600s \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+# Build (incremental: a no-op when the index is current), then serve.
+CMD ["sh", "-c", "python -m ingest build && OMP_NUM_THREADS=1 exec python -m api"]
