@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from ingest.embed import Embedder
-from ingest.errors import IngestError
 
 from . import errors
 from .answer import Abstention
@@ -21,20 +19,14 @@ from .routes import ask, documents, health, search
 from .settings import Settings, get_settings
 from .state import IndexHolder
 
-log = logging.getLogger(__name__)
-
 DESCRIPTION = """Hỏi đáp pháp luật Việt Nam có trích dẫn: mỗi câu trả lời kèm văn bản, số hiệu
 và vị trí Điều / Khoản / Điểm (hoặc Mục / tiểu mục) cùng đoạn trích nguyên văn."""
 
 
 def _refresh(holder: IndexHolder) -> None:
-    try:
-        if holder.refresh():
-            INDEX_RELOADS.inc()
-            INDEX_UNITS.set(len(holder.require().index.rows))
-    except IngestError as exc:
-        # A bad new version must not take the service down: keep serving the loaded one.
-        log.error("index version refused: %s", exc)
+    if holder.refresh():
+        INDEX_RELOADS.inc()
+        INDEX_UNITS.set(len(holder.require().index.rows))
 
 
 async def _watch(holder: IndexHolder, interval: float) -> None:

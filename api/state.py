@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ingest import store
 from ingest.embed import Embedder
-from ingest.errors import IndexNotFound
+from ingest.errors import IndexNotFound, IngestError
 
 from .index import LoadedIndex, load_index
 from .retrieve import QueryEncoder, Retriever
@@ -29,21 +29,39 @@ class IndexHolder:
         self.embedder = embedder
         self.retriever: Retriever | None = None
         self._lock = threading.Lock()
+        self._refused: set[str] = set()
 
     @property
     def index(self) -> LoadedIndex | None:
         return self.retriever.index if self.retriever else None
 
     def refresh(self) -> bool:
-        """Load ``index/current`` if it changed; True when a new version was loaded."""
-        info = store.current_version(self.settings.index_dir)
-        if info is None or (self.retriever is not None and self.retriever.index.version == info.name):
+        """Load ``index/current`` if it changed; True when a new version was loaded.
+
+        A version that fails its checks is refused once (logged, never retried); with nothing
+        loaded yet, the newest older version that passes is served instead.
+        """
+        name = store.current_name(self.settings.index_dir)
+        serving = self.retriever.index.version if self.retriever else None
+        if name is None or name == serving or name in self._refused:
             return False
-        with self._lock:
-            loaded = load_index(info.path, self.embedder.name)
-            self.retriever = Retriever(loaded, self.embedder)
-        log.info("serving index version %s", info.name)
-        return True
+        candidates = [name]
+        if self.retriever is None:
+            candidates += reversed([v for v in store.list_versions(self.settings.index_dir) if v < name])
+        for candidate in candidates:
+            if candidate in self._refused:
+                continue
+            try:
+                loaded = load_index(self.settings.index_dir / candidate, self.embedder.name)
+            except IngestError as exc:
+                log.error("index version %s refused: %s", candidate, exc)
+                self._refused.add(candidate)
+                continue
+            with self._lock:
+                self.retriever = Retriever(loaded, self.embedder)
+            log.info("serving index version %s", candidate)
+            return True
+        return False
 
     def require(self) -> Retriever:
         if self.retriever is None:

@@ -97,6 +97,12 @@ def load_manifest(
     return manifest
 
 
+def current_name(index_dir: Path) -> str | None:
+    """The version ``current`` points at, without reading it."""
+    link = index_dir / CURRENT
+    return os.readlink(link) if link.is_symlink() else None
+
+
 def current_version(
     index_dir: Path, formats: frozenset[int] = frozenset({FORMAT_VERSION})
 ) -> VersionInfo | None:
