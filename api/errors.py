@@ -18,10 +18,13 @@ from ingest.errors import (
     ModelMismatch,
 )
 
+from .jobs import JobNotFound
+
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[Exception], int] = {
     DocumentNotFound: 404,
+    JobNotFound: 404,
     IndexNotFound: 503,
     IndexCorrupt: 503,
     ModelMismatch: 503,

@@ -14,8 +14,9 @@ from ingest.embed import Embedder
 from . import errors
 from .answer import Abstention
 from .batcher import QueryBatcher
+from .jobs import Jobs
 from .metrics import INDEX_RELOADS, INDEX_UNITS
-from .routes import ask, documents, health, search
+from .routes import admin, ask, documents, feedback, health, search, widget
 from .settings import Settings, get_settings
 from .state import IndexHolder
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         embedder = await asyncio.to_thread(Embedder.from_settings, settings)
         holder = IndexHolder(settings, QueryBatcher(embedder))
         app.state.holder = holder
+        app.state.jobs = Jobs(settings, embedder, on_done=lambda: _refresh(holder))
         await asyncio.to_thread(_refresh, holder)
         watcher = asyncio.create_task(_watch(holder, settings.reload_interval))
         yield
@@ -58,8 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"],
         )
-    for module in (search, ask, documents, health):
+    for module in (search, ask, documents, health, widget):
         app.include_router(module.router)
+    app.include_router(feedback.build_router(settings))
+    app.include_router(admin.build_router(settings))
     return app
 
 

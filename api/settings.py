@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -16,6 +17,9 @@ class Settings(IngestSettings):
     cors_origins: str = ""
     # Unset means the admin API is closed; there is deliberately no default token.
     admin_token: SecretStr | None = None
+    # SQLite database of citizens' ratings of answers (POST /feedback); created on first use.
+    feedback_db: Path = Path("var/feedback.sqlite3")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
     # Abstention thresholds, calibrated on the bundled corpus with `python -m api.calibrate`;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from . import store
-from .build import DOC_ID, BuildReport, build, corpus_files, read_document
+from .build import BuildReport, build
+from .corpus import add_document, remove_document
 from .errors import IngestError
-from .load import SUPPORTED_SUFFIXES
-from .meta import meta_path
 from .settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and manage the vnlaw index.")
@@ -59,40 +57,22 @@ def add(
     """Check a document, copy it into the corpus folder and rebuild."""
     if not file.is_file():
         raise _fail(f"{file}: no such file")
-    if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise _fail(f"{file.name}: unsupported type, use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
-    if not DOC_ID.match(file.stem):
-        raise _fail(f"{file.name}: file name must be letters, digits, '.', '_' or '-'")
-    corpus = get_settings().corpus_dir
+    if meta is not None and not meta.is_file():
+        raise _fail(f"{meta}: no such file")
     try:
-        read_document(file)  # refuse before the corpus is touched
+        add_document(file, get_settings().corpus_dir, meta=meta)
     except IngestError as exc:
         raise _fail(str(exc)) from exc
-    clash = [p for p in corpus_files(corpus) if p.stem == file.stem and p.suffix != file.suffix]
-    if clash:
-        raise _fail(f"{file.stem}: already in the corpus as {clash[0].name}; remove it first")
-    _copy_atomic(file, corpus / file.name)
-    if meta is not None:
-        _copy_atomic(meta, meta_path(corpus / file.name))
     _run_build()
-
-
-def _copy_atomic(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(f".{dst.name}.tmp")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dst)
 
 
 @app.command()
 def remove(doc_id: Annotated[str, typer.Argument(help="Document id (corpus file stem).")]) -> None:
     """Remove a document from the corpus folder and rebuild."""
-    corpus = get_settings().corpus_dir
-    matches = [p for p in corpus_files(corpus) if p.stem == doc_id] if DOC_ID.match(doc_id) else []
-    if not matches:
-        raise _fail(f"no document '{doc_id}' in {corpus}")
-    for path in matches:
-        path.unlink()
-        meta_path(path).unlink(missing_ok=True)
+    try:
+        remove_document(doc_id, get_settings().corpus_dir)
+    except IngestError as exc:
+        raise _fail(str(exc)) from exc
     _run_build()
 
 

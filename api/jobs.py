@@ -1,0 +1,105 @@
+"""Re-index jobs run by the admin API: one at a time, in a background thread, while the
+service keeps answering from the current version."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ingest.build import BuildFailed, build
+from ingest.embed import Embedder
+from ingest.errors import BuildInProgress, IngestError
+from ingest.settings import IngestSettings
+
+KEEP_JOBS = 50
+log = logging.getLogger(__name__)
+
+
+class JobNotFound(IngestError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job '{job_id}' in this process")
+
+
+@dataclass
+class Job:
+    id: str
+    state: str = "running"  # running | succeeded | failed
+    started_at: str = field(default_factory=lambda: _now())
+    finished_at: str | None = None
+    progress: list[str] = field(default_factory=list)
+    version: str | None = None
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    reused: int = 0
+    units: int = 0
+    embedded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Jobs:
+    """Runs builds of ``settings.corpus_dir``; a second request while one runs is refused
+    (409), as is any request while a CLI build holds the index lock."""
+
+    def __init__(self, settings: IngestSettings, embedder: Embedder, on_done: Callable[[], None]) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.on_done = on_done
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._running: Job | None = None
+
+    def start_reindex(self) -> Job:
+        with self._lock:
+            if self._running is not None:
+                raise BuildInProgress(f"re-index job {self._running.id} is running")
+            job = self._running = Job(uuid.uuid4().hex[:12])
+            self._jobs[job.id] = job
+            while len(self._jobs) > KEEP_JOBS:
+                self._jobs.popitem(last=False)
+        threading.Thread(target=self._run, args=(job,), name=f"reindex-{job.id}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    def _run(self, job: Job) -> None:
+        try:
+            report = build(self.settings, embedder_factory=lambda: self.embedder, log=job.progress.append)
+            job.version, job.changed, job.removed = report.version, report.changed, report.removed
+            job.reused, job.units, job.embedded = len(report.reused), report.units, report.embedded
+            job.progress.append(
+                "up to date, nothing to do" if report.noop else f"switched to {report.version}"
+            )
+            job.state = "succeeded"
+            self.on_done()
+        except BuildFailed as exc:
+            job.errors, job.state = exc.errors, "failed"
+        except IngestError as exc:
+            job.errors, job.state = [str(exc)], "failed"
+        except Exception as exc:  # a job must end in a state an operator can read
+            log.exception("re-index job %s crashed", job.id)
+            job.errors, job.state = [f"unexpected error: {exc}"], "failed"
+        finally:
+            job.finished_at = _now()
+            with self._lock:
+                self._running = None
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,220 @@
+"""Operators' API over a live uvicorn server: re-index under load, uploads, rollback."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+
+from api.main import create_app
+from api.settings import Settings
+from ingest import store
+from ingest.build import build
+from ingest.embed import Embedder
+from ingest.settings import IngestSettings
+
+from .conftest import REPO
+
+TOKEN = "kiem-thu-quan-tri-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NEW_DOC = (
+    "Điều 1. Phạm vi điều chỉnh\n"
+    "Nghị quyết này quy định giờ mở cửa của nhà văn hóa thiếu nhi vào ngày Chủ nhật.\n"
+    "Điều 2. Giờ mở cửa\n"
+    "Nhà văn hóa thiếu nhi mở cửa từ 7 giờ đến 21 giờ vào ngày Chủ nhật.\n"
+)
+
+
+@dataclass
+class Live:
+    url: str
+    settings: Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(fresh_settings: IngestSettings, embedder: Embedder) -> Iterator[Live]:
+    build(fresh_settings, embedder_factory=lambda: embedder)
+    settings = Settings(
+        **fresh_settings.model_dump(), admin_token=TOKEN, abstain_min_lexical=0.0, max_upload_bytes=4096
+    )
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "service never became ready"
+        time.sleep(0.1)
+    yield Live(url, settings)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def wait_job(url: str, job_id: str) -> dict[str, object]:
+    deadline = time.monotonic() + 300
+    while True:
+        job: dict[str, object] = httpx.get(f"{url}/admin/jobs/{job_id}", headers=AUTH).json()
+        if job["state"] != "running":
+            return job
+        assert time.monotonic() < deadline, "job never finished"
+        time.sleep(0.1)
+
+
+def serving(url: str) -> str:
+    version: str = httpx.get(f"{url}/readyz").json()["index_version"]
+    return version
+
+
+def test_reindex_under_load_loses_no_request(live: Live) -> None:
+    failures: list[str] = []
+    answered = 0
+    stop = threading.Event()
+
+    def client() -> None:
+        nonlocal answered
+        with httpx.Client(base_url=live.url, timeout=60) as c:
+            while not stop.is_set():
+                r = c.post("/search", json={"query": "nhà văn hóa thiếu nhi mở cửa ngày Chủ nhật"})
+                if r.status_code != 200:
+                    failures.append(f"{r.status_code} {r.text}")
+                answered += 1
+
+    workers = [threading.Thread(target=client) for _ in range(4)]
+    for w in workers:
+        w.start()
+    try:
+        files = {"file": ("nq-nha-van-hoa.txt", NEW_DOC.encode(), "text/plain")}
+        meta = json.dumps(
+            {
+                "ten_van_ban": "Nghị quyết nhà văn hóa",
+                "so_hieu_van_ban": "12/NQ-HĐND",
+                "tinh_trang": "Còn hiệu lực",
+            },
+            ensure_ascii=False,
+        )
+        r = httpx.post(f"{live.url}/admin/documents", files=files, data={"meta": meta}, headers=AUTH)
+        assert r.status_code == 201, r.text
+        before = serving(live.url)
+        r = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+        assert r.status_code == 202
+        job = wait_job(live.url, str(r.json()["id"]))
+        assert job["state"] == "succeeded", job
+        assert job["changed"] == ["nq-nha-van-hoa"]
+        assert serving(live.url) == job["version"] != before
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert not failures
+    assert answered > 0
+    hits = httpx.post(f"{live.url}/search", json={"query": "nhà văn hóa thiếu nhi mở cửa Chủ nhật"}).json()
+    assert hits["results"][0]["doc_id"] == "nq-nha-van-hoa"
+    assert hits["results"][0]["doc_number"] == "12/NQ-HĐND"
+
+
+def test_one_reindex_at_a_time(live: Live) -> None:
+    (live.settings.corpus_dir / "nq-nha-van-hoa.txt").write_text(NEW_DOC, encoding="utf-8")
+    first = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+    second = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert "running" in second.json()["detail"]
+    assert wait_job(live.url, str(first.json()["id"]))["state"] == "succeeded"
+    assert httpx.get(f"{live.url}/admin/jobs/khong-co", headers=AUTH).status_code == 404
+
+
+def test_remove_versions_and_rollback(live: Live) -> None:
+    r = httpx.delete(f"{live.url}/admin/documents/qd-mau-2023", headers=AUTH)
+    assert r.status_code == 200
+    assert httpx.delete(f"{live.url}/admin/documents/qd-mau-2023", headers=AUTH).status_code == 404
+    old = serving(live.url)
+    job = wait_job(live.url, str(httpx.post(f"{live.url}/admin/reindex", headers=AUTH).json()["id"]))
+    assert job["removed"] == ["qd-mau-2023"]
+    docs = {d["doc_id"] for d in httpx.get(f"{live.url}/documents").json()["documents"]}
+    assert docs == {"luat-mau-2020"}
+
+    versions = httpx.get(f"{live.url}/admin/index/versions", headers=AUTH).json()["versions"]
+    assert [v["version"] for v in versions] == [old, job["version"]]
+    assert versions[-1]["current"]
+    r = httpx.post(f"{live.url}/admin/index/rollback", json={}, headers=AUTH)
+    assert r.status_code == 200
+    assert r.json()["version"] == old
+    assert serving(live.url) == old
+    r = httpx.post(f"{live.url}/admin/index/rollback", json={"version": "../../etc"}, headers=AUTH)
+    assert r.status_code == 404
+
+
+def test_killed_build_leaves_the_service_answering(live: Live) -> None:
+    before = serving(live.url)
+    (live.settings.corpus_dir / "nq-nha-van-hoa.txt").write_text(NEW_DOC, encoding="utf-8")
+    env = {
+        **os.environ,
+        "VNLAW_CORPUS_DIR": str(live.settings.corpus_dir),
+        "VNLAW_INDEX_DIR": str(live.settings.index_dir),
+        "VNLAW_MODEL_DIR": str(live.settings.model_dir),
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "build"], cwd=REPO, env=env)
+    deadline = time.monotonic() + 120
+    while not list(live.settings.index_dir.glob(store.TMP_PREFIX + "2*")):
+        assert proc.poll() is None
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    r = httpx.post(f"{live.url}/search", json={"query": "nghỉ hằng năm"})
+    assert r.status_code == 200
+    assert serving(live.url) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status"),
+    [
+        ("lon.txt", b"x" * 5000, 413),
+        ("virus.exe", b"MZ...", 422),
+        ("../../etc/passwd.txt", NEW_DOC.encode(), 422),
+        ("hong.txt", b"\xff\xfe\x00\xd8 broken", 422),
+        ("rong.txt", b"", 422),
+        ("ten co dau cach.txt", NEW_DOC.encode(), 422),
+    ],
+)
+def test_upload_abuse_is_refused(live: Live, name: str, content: bytes, status: int) -> None:
+    before = sorted(p.name for p in live.settings.corpus_dir.iterdir())
+    r = httpx.post(f"{live.url}/admin/documents", files={"file": (name, content)}, headers=AUTH)
+    assert r.status_code == status, r.text
+    assert r.json()["detail"]
+    assert sorted(p.name for p in live.settings.corpus_dir.iterdir()) == before
+
+
+def test_admin_needs_the_token(live: Live) -> None:
+    assert httpx.post(f"{live.url}/admin/reindex").status_code == 401
+    assert httpx.post(f"{live.url}/admin/reindex", headers={"Authorization": "Bearer sai"}).status_code == 401
+    assert httpx.get(f"{live.url}/admin/index/versions").status_code == 401
+
+
+def test_admin_is_closed_without_a_configured_token(built_settings: IngestSettings) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(Settings(**built_settings.model_dump()))) as client:
+        r = client.post("/admin/reindex", headers=AUTH)
+        assert r.status_code == 403
+        assert r.json()["detail"] == "admin API is disabled"
