@@ -3,21 +3,26 @@ service keeps answering from the current version."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from ingest import store
 from ingest.build import BuildFailed, build
 from ingest.embed import Embedder
 from ingest.errors import BuildInProgress, IngestError
 from ingest.settings import IngestSettings
 
 KEEP_JOBS = 50
+JOB_ID = re.compile(r"^[0-9a-f]{12}$")
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +52,9 @@ class Job:
 
 class Jobs:
     """Runs builds of ``settings.corpus_dir``; a second request while one runs is refused
-    (409), as is any request while a CLI build holds the index lock."""
+    (409), as is any request while another process (a CLI build, another worker) holds the
+    index lock. Each job's state is also written to ``index/.jobs/<id>.json`` so that any
+    worker of the service can report it."""
 
     def __init__(self, settings: IngestSettings, embedder: Embedder, on_done: Callable[[], None]) -> None:
         self.settings = settings
@@ -61,18 +68,38 @@ class Jobs:
         with self._lock:
             if self._running is not None:
                 raise BuildInProgress(f"re-index job {self._running.id} is running")
+            if store.build_running(self.settings.index_dir):
+                raise BuildInProgress("another index build is running")
             job = self._running = Job(uuid.uuid4().hex[:12])
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP_JOBS:
                 self._jobs.popitem(last=False)
+        self._save(job)
         threading.Thread(target=self._run, args=(job,), name=f"reindex-{job.id}", daemon=True).start()
         return job
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
-        if job is None:
+        if job is not None:
+            return job
+        path = self._path(job_id) if JOB_ID.match(job_id) else None
+        if path is None or not path.exists():
             raise JobNotFound(job_id)
-        return job
+        return Job(**json.loads(path.read_text(encoding="utf-8")))
+
+    def _path(self, job_id: str) -> Path:
+        return self.settings.index_dir / ".jobs" / f"{job_id}.json"
+
+    def _save(self, job: Job) -> None:
+        path = self._path(job.id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(job.to_dict(), ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
+    def _log(self, job: Job, line: str) -> None:
+        job.progress.append(line)
+        self._save(job)
 
     @property
     def busy(self) -> bool:
@@ -80,7 +107,9 @@ class Jobs:
 
     def _run(self, job: Job) -> None:
         try:
-            report = build(self.settings, embedder_factory=lambda: self.embedder, log=job.progress.append)
+            report = build(
+                self.settings, embedder_factory=lambda: self.embedder, log=lambda m: self._log(job, m)
+            )
             job.version, job.changed, job.removed = report.version, report.changed, report.removed
             job.reused, job.units, job.embedded = len(report.reused), report.units, report.embedded
             job.progress.append(
@@ -97,6 +126,7 @@ class Jobs:
             job.errors, job.state = [f"unexpected error: {exc}"], "failed"
         finally:
             job.finished_at = _now()
+            self._save(job)
             with self._lock:
                 self._running = None
 

@@ -158,6 +158,15 @@ def prune(index_dir: Path, keep: int) -> list[str]:
     return doomed
 
 
+def build_running(index_dir: Path) -> bool:
+    """Whether some process holds the build lock right now."""
+    try:
+        with build_lock(index_dir):
+            return False
+    except BuildInProgress:
+        return True
+
+
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index folder, across processes; released if the holder dies."""

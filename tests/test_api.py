@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
+from ingest.build import build
+from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
 
@@ -180,3 +182,25 @@ def test_no_index_means_503(tmp_path: Path, built_settings: IngestSettings) -> N
         assert response.json()["detail"]
         assert c.get("/readyz").status_code == 503
         assert c.get("/healthz").status_code == 200
+
+
+def test_documents_no_longer_in_force_can_be_excluded(
+    fresh_settings: IngestSettings, embedder: Embedder
+) -> None:
+    meta = json.dumps(
+        {
+            "ten_van_ban": "Quyết định mẫu",
+            "so_hieu_van_ban": "77/QĐ-TTg",
+            "tinh_trang": "Hết hiệu lực toàn bộ",
+        }
+    )
+    (fresh_settings.corpus_dir / "qd-mau-2023.meta.json").write_text(meta, encoding="utf-8")
+    build(fresh_settings, embedder_factory=lambda: embedder)
+    settings = Settings(**fresh_settings.model_dump(), abstain_min_lexical=0.0)
+    with TestClient(create_app(settings)) as c:
+        everything = search(c, "thư viện số trong trường học")
+        assert everything[0]["doc_id"] == "qd-mau-2023"
+        assert everything[0]["status"] == "Hết hiệu lực toàn bộ"
+        in_force = search(c, "thư viện số trong trường học", filters={"in_force_only": True})
+        assert in_force
+        assert {r["doc_id"] for r in in_force} == {"luat-mau-2020"}
