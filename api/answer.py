@@ -35,7 +35,6 @@ class Answer:
     text: str
     cited: list[Hit]
     abstained: bool
-    search: SearchResult
 
 
 def retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
@@ -58,7 +57,7 @@ def answer(
     query = retrieval_query(question, history)
     result = retriever.search(query, top_k=top_k, filters=filters)
     if not supported(result, abstention or Abstention()):
-        return Answer(abstain_message(retriever), [], True, result)
+        return Answer(abstain_message(retriever), [], True)
     cited = (
         result.hits[:MAX_CITED]
         if result.reference is None
@@ -67,9 +66,9 @@ def answer(
     words = _content_words(result.query.lower())
     lines = []
     for n, hit in enumerate(cited, 1):
-        lines.append(f"- {hit.unit.label}: {best_sentences(hit.unit.text, words)} [{n}]")
+        lines.append(f"- {hit.unit.label}: {best_sentence(hit.unit.text, words)} [{n}]")
     intro = "Theo các quy định liên quan:" if len(cited) > 1 else "Theo quy định:"
-    return Answer("\n".join([intro, *lines]), cited, False, result)
+    return Answer("\n".join([intro, *lines]), cited, False)
 
 
 def supported(result: SearchResult, abstention: Abstention) -> bool:
@@ -89,7 +88,7 @@ def abstain_message(retriever: Retriever) -> str:
     )
 
 
-def best_sentences(text: str, words: set[str]) -> str:
+def best_sentence(text: str, words: set[str]) -> str:
     """The sentence of ``text`` sharing most words with the question, trimmed for display."""
     spans = sentence_spans(text) or [(0, len(text))]
     scored = []
