@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ingest.normalize import normalize_query
 from ingest.segment import sentence_spans
 
+from .generate import LLMConfig, generate, rewrite
 from .retrieve import STOPWORDS, Filters, Hit, Retriever, SearchResult
 
 # Questions that only make sense after the previous one ("Còn người dưới 18 tuổi thì sao?").
@@ -53,11 +54,17 @@ def answer(
     top_k: int = 5,
     filters: Filters | None = None,
     abstention: Abstention | None = None,
+    llm: LLMConfig | None = None,
 ) -> Answer:
-    query = retrieval_query(question, history)
+    """An answer with its citations; with ``llm``, a generated one when it passes the
+    grounding checks (see ``api.generate``), else the extractive one."""
+    rewritten = rewrite(llm, question, list(history)) if llm is not None and history else None
+    query = rewritten or retrieval_query(question, history)
     result = retriever.search(query, top_k=top_k, filters=filters)
     if not supported(result, abstention or Abstention()):
         return Answer(abstain_message(retriever), [], True)
+    if llm is not None and (generated := generate(llm, question, result.hits)) is not None:
+        return Answer(generated.text, generated.cited, False)
     cited = (
         result.hits[:MAX_CITED]
         if result.reference is None

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_lexical)
+    app.state.llm = settings.llm
     errors.install(app)
     if settings.cors_origin_list:
         app.add_middleware(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ingest.settings import IngestSettings
+
+from .generate import LLMConfig
 
 
 class Settings(IngestSettings):
@@ -26,6 +29,13 @@ class Settings(IngestSettings):
     # the BM25 one follows corpus statistics, so recalibrate when the corpus changes much.
     abstain_min_dense: float = Field(0.85, ge=-1, le=1)
     abstain_min_lexical: float = Field(5.25, ge=0)
+    # Answers: "extractive" (no network) or "openai" (any OpenAI-compatible chat endpoint).
+    generator: Literal["extractive", "openai"] = "extractive"
+    llm_base_url: str | None = None  # e.g. http://localhost:8080/v1
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(20.0, gt=0, le=300)
+    llm_max_tokens: int = Field(600, ge=16, le=8192)
     # How often (seconds) a worker checks index/current for a new version.
     reload_interval: float = Field(2.0, gt=0)
 
@@ -37,6 +47,19 @@ class Settings(IngestSettings):
         ):
             raise ValueError("VNLAW_ADMIN_TOKEN must be at least 16 characters and not a placeholder")
         return value
+
+    @model_validator(mode="after")
+    def _generator_complete(self) -> Settings:
+        if self.generator == "openai" and not (self.llm_base_url and self.llm_model):
+            raise ValueError("VNLAW_GENERATOR=openai needs VNLAW_LLM_BASE_URL and VNLAW_LLM_MODEL")
+        return self
+
+    @property
+    def llm(self) -> LLMConfig | None:
+        if self.generator != "openai" or not self.llm_base_url or not self.llm_model:
+            return None
+        key = self.llm_api_key.get_secret_value() if self.llm_api_key else None
+        return LLMConfig(self.llm_base_url, self.llm_model, key, self.llm_timeout, self.llm_max_tokens)
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -28,6 +28,7 @@ def ask(body: AskRequest, retriever: RetrieverDep, request: Request) -> AskRespo
             top_k=body.top_k,
             filters=core_filters(retriever, body.filters),
             abstention=request.app.state.abstention,
+            llm=request.app.state.llm,
         )
     if result.abstained:
         ABSTENTIONS.inc()

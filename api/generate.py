@@ -1,0 +1,150 @@
+"""Generative answers through an OpenAI-compatible chat endpoint, kept honest.
+
+Passages go into the prompt as delimited, numbered data; the reply is checked afterwards:
+every ``[n]`` must name a passage that was given (others are dropped), a reply without any
+valid citation, a refusal, a time-out, an HTTP error or a malformed body yields ``None`` and
+the caller falls back to the extractive answer. Citations are renumbered in order of first
+use, so the returned passages are exactly the cited ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jinja2
+
+from .retrieve import Hit
+
+log = logging.getLogger(__name__)
+
+PROMPTS = Path(__file__).parent.parent / "prompts"
+REFUSAL = "KHONG_DU_CAN_CU"
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+# Text inside a passage or question must not be able to close its delimiter.
+_DELIMITER = re.compile(r"<<<|>>>")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str
+    model: str
+    api_key: str | None = None
+    timeout: float = 20.0
+    max_tokens: int = 600
+
+
+@dataclass
+class Generated:
+    text: str
+    cited: list[Hit]
+    prompt_version: str
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROMPTS), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+
+
+@cache
+def prompt_version() -> str:
+    version: str = json.loads((PROMPTS / "manifest.json").read_text(encoding="utf-8"))["version"]
+    return version
+
+
+def _clean(text: str) -> str:
+    return _DELIMITER.sub("", text)
+
+
+def answer_messages(question: str, hits: list[Hit]) -> list[dict[str, str]]:
+    passages = [
+        {"label": _clean(h.unit.label), "heading": _clean(h.unit.heading), "text": _clean(h.unit.text)}
+        for h in hits
+    ]
+    return [
+        {"role": "system", "content": _env().get_template("system.j2").render()},
+        {
+            "role": "user",
+            "content": _env().get_template("answer.j2").render(passages=passages, question=_clean(question)),
+        },
+    ]
+
+
+def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict[str, str]]:
+    turns = [{"role": role, "content": _clean(text)} for role, text in history]
+    content = _env().get_template("rewrite.j2").render(history=turns, question=_clean(question))
+    return [{"role": "user", "content": content}]
+
+
+def chat(config: LLMConfig, messages: list[dict[str, str]]) -> str | None:
+    """The model's reply, or None on any failure (logged)."""
+    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    body: dict[str, Any] = {
+        "model": config.model,
+        "messages": messages,
+        "temperature": 0,
+        "max_tokens": config.max_tokens,
+    }
+    try:
+        response = httpx.post(
+            config.base_url.rstrip("/") + "/chat/completions",
+            json=body,
+            headers=headers,
+            timeout=config.timeout,
+        )
+        response.raise_for_status()
+        content = response.json()["choices"][0]["message"]["content"]
+    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("generator failed (%s): %s", type(exc).__name__, exc)
+        return None
+    return content if isinstance(content, str) and content.strip() else None
+
+
+def ground(text: str, hits: list[Hit]) -> tuple[str, list[Hit]] | None:
+    """Keep only markers naming given passages, renumbered by first use; None if none is left
+    or the model declined."""
+    if REFUSAL in text:
+        return None
+    order: list[int] = []
+    for m in _MARKER.finditer(text):
+        n = int(m.group(1))
+        if 1 <= n <= len(hits) and n not in order:
+            order.append(n)
+    if not order:
+        return None
+    renumber = {old: new for new, old in enumerate(order, 1)}
+
+    def replace(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        return f"[{renumber[n]}]" if n in renumber else ""
+
+    grounded = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(replace, text)).strip()
+    return grounded, [hits[n - 1] for n in order]
+
+
+def generate(config: LLMConfig, question: str, hits: list[Hit]) -> Generated | None:
+    reply = chat(config, answer_messages(question, hits))
+    grounded = ground(reply, hits) if reply is not None else None
+    if grounded is None:
+        log.info(
+            "generated answer rejected; falling back to the extractive one (prompts %s)", prompt_version()
+        )
+        return None
+    log.info("generated answer accepted (prompts %s)", prompt_version())
+    return Generated(grounded[0], grounded[1], prompt_version())
+
+
+def rewrite(config: LLMConfig, question: str, history: list[tuple[str, str]]) -> str | None:
+    reply = chat(config, rewrite_messages(question, history))
+    if reply is None:
+        return None
+    line = reply.strip().splitlines()[0].strip()
+    return line if 0 < len(line) <= 2000 else None
