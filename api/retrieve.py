@@ -90,6 +90,7 @@ class Retriever:
         self.weights = weights or FusionWeights()
         self.references = ReferenceFinder([d.meta for d in index.documents.values()])
         self._row_doc = np.array([u.doc_id for u in index.rows])
+        self._everything = np.ones(len(index.rows), dtype=bool)
 
     def search(self, question: str, top_k: int = 10, filters: Filters | None = None) -> SearchResult:
         query = normalize_query(question)
@@ -117,6 +118,8 @@ class Retriever:
         return dense
 
     def _mask(self, filters: Filters) -> npt.NDArray[np.bool_]:
+        if filters == Filters():
+            return self._everything
         allowed = {
             doc_id
             for doc_id, doc in self.index.documents.items()
