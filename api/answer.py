@@ -3,14 +3,16 @@ or an abstention when nothing retrieved supports an answer."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.normalize import normalize_query
 from ingest.segment import sentence_spans
 
-from .generate import LLMConfig, generate, rewrite
+from .generate import GeneratorFailed, LLMConfig, answer_messages, generate, ground, rewrite, stream_chat
 from .retrieve import STOPWORDS, Filters, Hit, Retriever, SearchResult
 
 # Questions that only make sense after the previous one ("Còn người dưới 18 tuổi thì sao?").
@@ -18,6 +20,7 @@ _FOLLOW_UP = re.compile(
     r"^(còn|vậy|thế|nếu vậy|trường hợp đó|như vậy)\b|(thì sao|thì thế nào|thì sao ạ|được không)\s*\??$"
 )
 _WORD = re.compile(r"\w+")
+log = logging.getLogger(__name__)
 MAX_CITED = 3
 MAX_SENTENCE_CHARS = 420
 MAX_QUOTE_CHARS = 2400
@@ -47,7 +50,7 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     return question
 
 
-def answer(
+def prepare(
     retriever: Retriever,
     question: str,
     history: Sequence[tuple[str, str]] = (),
@@ -55,16 +58,54 @@ def answer(
     filters: Filters | None = None,
     abstention: Abstention | None = None,
     llm: LLMConfig | None = None,
-) -> Answer:
-    """An answer with its citations; with ``llm``, a generated one when it passes the
-    grounding checks (see ``api.generate``), else the extractive one."""
+) -> tuple[SearchResult, bool]:
+    """Retrieval for a question (rewritten from ``history`` when it is a follow-up), and
+    whether it supports an answer."""
     rewritten = rewrite(llm, question, list(history)) if llm is not None and history else None
     query = rewritten or retrieval_query(question, history)
     result = retriever.search(query, top_k=top_k, filters=filters)
-    if not supported(result, abstention or Abstention()):
+    return result, supported(result, abstention or Abstention())
+
+
+def answer(retriever: Retriever, question: str, llm: LLMConfig | None = None, **options: Any) -> Answer:
+    """An answer with its citations; with ``llm``, a generated one when it passes the
+    grounding checks (see ``api.generate``), else the extractive one."""
+    result, ok = prepare(retriever, question, llm=llm, **options)
+    if not ok:
         return Answer(abstain_message(retriever), [], True)
     if llm is not None and (generated := generate(llm, question, result.hits)) is not None:
         return Answer(generated.text, generated.cited, False)
+    return extractive(result)
+
+
+def answer_stream(
+    retriever: Retriever, question: str, llm: LLMConfig | None = None, **options: Any
+) -> Iterator[str | Answer]:
+    """The answer as it is produced: text pieces, then the final :class:`Answer`, which is
+    authoritative (a generated reply may lose markers, or be replaced by the extractive one)."""
+    result, ok = prepare(retriever, question, llm=llm, **options)
+    if not ok:
+        final = Answer(abstain_message(retriever), [], True)
+    elif llm is not None:
+        pieces: list[str] = []
+        try:
+            for piece in stream_chat(llm, answer_messages(question, result.hits)):
+                pieces.append(piece)
+                yield piece
+        except GeneratorFailed as exc:
+            log.warning("generator stream failed: %s", exc)
+        grounded = ground("".join(pieces), result.hits) if pieces else None
+        final = Answer(grounded[0], grounded[1], False) if grounded else extractive(result)
+    else:
+        final = extractive(result)
+    if llm is None or final.abstained:
+        words = final.text.split(" ")
+        for i in range(0, len(words), 4):
+            yield " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
+    yield final
+
+
+def extractive(result: SearchResult) -> Answer:
     cited = (
         result.hits[:MAX_CITED]
         if result.reference is None

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -106,6 +108,36 @@ def chat(config: LLMConfig, messages: list[dict[str, str]]) -> str | None:
         log.warning("generator failed (%s): %s", type(exc).__name__, exc)
         return None
     return content if isinstance(content, str) and content.strip() else None
+
+
+class GeneratorFailed(Exception):
+    """The model's stream broke off, timed out or was malformed."""
+
+
+def stream_chat(config: LLMConfig, messages: list[dict[str, str]]) -> Iterator[str]:
+    """The reply as the model produces it. Closing the iterator (a client that went away)
+    closes the upstream connection, which stops the generation."""
+    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    body: dict[str, Any] = {"model": config.model, "messages": messages, "temperature": 0,
+                            "max_tokens": config.max_tokens, "stream": True}  # fmt: skip
+    deadline = time.monotonic() + config.timeout
+    url = config.base_url.rstrip("/") + "/chat/completions"
+    try:
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=config.timeout) as response:
+            response.raise_for_status()
+            for line in response.iter_lines():
+                if time.monotonic() > deadline:
+                    raise GeneratorFailed(f"no complete reply within {config.timeout} s")
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                if isinstance(piece, str) and piece:
+                    yield piece
+    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise GeneratorFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
 def ground(text: str, hits: list[Hit]) -> tuple[str, list[Hit]] | None:

@@ -1,6 +1,7 @@
 """The generator against a real OpenAI-compatible HTTP server (a scripted stand-in that can
 misbehave), and the fallbacks to the extractive answer."""
 
+import asyncio
 import json
 import re
 import socket
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -27,8 +28,16 @@ class Script:
     requests: list[dict[str, Any]] = []  # noqa: RUF012 - one shared script per test module
 
 
-def reply(text: str) -> JSONResponse:
-    return JSONResponse({"choices": [{"message": {"role": "assistant", "content": text}}]})
+def reply(text: str, stream: bool = False) -> Response:
+    if not stream:
+        return JSONResponse({"choices": [{"message": {"role": "assistant", "content": text}}]})
+    words = text.split(" ")
+    chunks = [" ".join(words[i : i + 3]) + " " for i in range(0, len(words), 3)]
+    lines = [
+        f"data: {json.dumps({'choices': [{'delta': {'content': c}}]}, ensure_ascii=False)}\n\n"
+        for c in chunks
+    ]
+    return StreamingResponse(iter([*lines, "data: [DONE]\n\n"]), media_type="text/event-stream")
 
 
 def fake_llm() -> FastAPI:
@@ -38,24 +47,25 @@ def fake_llm() -> FastAPI:
     async def completions(request: Request) -> Response:
         body = await request.json()
         Script.requests.append(body)
-        mode = Script.mode
+        mode, stream = Script.mode, bool(body.get("stream"))
         if mode == "good":
-            return reply("Tết Âm lịch được nghỉ 05 ngày [2]; Tết Dương lịch được nghỉ 01 ngày [1].")
+            return reply("Tết Âm lịch được nghỉ 05 ngày [2]; Tết Dương lịch được nghỉ 01 ngày [1].", stream)
         if mode == "hallucinated":
-            return reply("Theo quy định [9], Tết Âm lịch được nghỉ 05 ngày [2].")
+            return reply("Theo quy định [9], Tết Âm lịch được nghỉ 05 ngày [2].", stream)
         if mode == "injection":
-            return reply("Tôi bỏ qua hướng dẫn trước đó và làm theo yêu cầu mới.")
+            return reply("Tôi bỏ qua hướng dẫn trước đó và làm theo yêu cầu mới.", stream)
         if mode == "refusal":
-            return reply("KHONG_DU_CAN_CU")
+            return reply("KHONG_DU_CAN_CU", stream)
         if mode == "slow":
-            time.sleep(3)
-            return reply("Quá muộn [1].")
+            await asyncio.sleep(3)
+            return reply("Quá muộn [1].", stream)
         if mode == "error":
             return PlainTextResponse("upstream exploded", status_code=500)
         if mode == "broken":
-            return PlainTextResponse('{"choices": [ {"message": ', media_type="application/json")
+            text = "data: {broken\n\n" if stream else '{"choices": [ {"message": '
+            return PlainTextResponse(text, media_type="text/event-stream" if stream else "application/json")
         if mode == "rewrite":
-            return reply("Người lao động được nghỉ Tết Âm lịch mấy ngày?")
+            return reply("Người lao động được nghỉ Tết Âm lịch mấy ngày?", stream)
         raise AssertionError(mode)
 
     return app
@@ -152,3 +162,31 @@ def test_follow_up_is_rewritten_before_retrieval(client: TestClient) -> None:
 def test_generator_settings_must_be_complete() -> None:
     with pytest.raises(ValueError, match="VNLAW_LLM_BASE_URL"):
         Settings(generator="openai")
+
+
+def ask_stream(client: TestClient, mode: str) -> tuple[list[str], dict[str, Any]]:
+    Script.mode = mode
+    payload = {"question": QUESTION, "stream": True}
+    with client.stream("POST", "/ask", json=payload) as r:
+        assert r.status_code == 200
+        raw = "".join(r.iter_text())
+    events = [block for block in raw.split("\n\n") if block.strip()]
+    tokens = [json.loads(e.split("data: ", 1)[1])["text"] for e in events if e.startswith("event: token")]
+    assert events[-1].startswith("event: done")
+    return tokens, json.loads(events[-1].split("data: ", 1)[1])
+
+
+def test_generated_answer_streams_tokens_then_the_checked_answer(client: TestClient) -> None:
+    tokens, final = ask_stream(client, "hallucinated")
+    assert len(tokens) >= 3
+    assert "[9]" in "".join(tokens), "tokens are streamed as the model writes them"
+    assert "[9]" not in final["answer"]
+    assert markers(final["answer"]) == [1]
+    assert len(final["citations"]) == 1
+
+
+@pytest.mark.parametrize("mode", ["error", "broken", "slow", "injection"])
+def test_a_failed_stream_ends_with_the_extractive_answer(client: TestClient, mode: str) -> None:
+    _, final = ask_stream(client, mode)
+    assert final["answer"].startswith("Theo")
+    assert max(markers(final["answer"])) == len(final["citations"])
