@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +80,7 @@ def answer(retriever: Retriever, question: str, llm: LLMConfig | None = None, **
 
 def answer_stream(
     retriever: Retriever, question: str, llm: LLMConfig | None = None, **options: Any
-) -> Iterator[str | Answer]:
+) -> Generator[str | Answer]:
     """The answer as it is produced: text pieces, then the final :class:`Answer`, which is
     authoritative (a generated reply may lose markers, or be replaced by the extractive one)."""
     result, ok = prepare(retriever, question, llm=llm, **options)

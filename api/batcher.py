@@ -26,7 +26,7 @@ class QueryBatcher:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.name = embedder.name
-        self._queue: queue.SimpleQueue[tuple[str, Future[Vectors]]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, Future[Vectors]] | None] = queue.SimpleQueue()
         self._worker = threading.Thread(target=self._run, name="query-embedder", daemon=True)
         self._worker.start()
 
@@ -35,14 +35,23 @@ class QueryBatcher:
         self._queue.put((text, future))
         return future.result()
 
+    def close(self) -> None:
+        """Stop the worker, which otherwise keeps the model alive for the life of the process."""
+        self._queue.put(None)
+        self._worker.join()
+
     def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
+        while (first := self._queue.get()) is not None:
+            batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if item is None:
+                    self._queue.put(None)  # finish this batch, then stop
+                    break
+                batch.append(item)
             try:
                 vectors = self.embedder.queries([text for text, _ in batch])
             except Exception as exc:  # every waiting request must hear of the failure

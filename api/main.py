@@ -42,13 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedder = await asyncio.to_thread(Embedder.from_settings, settings)
-        holder = IndexHolder(settings, QueryBatcher(embedder))
+        batcher = QueryBatcher(embedder)
+        holder = IndexHolder(settings, batcher)
         app.state.holder = holder
         app.state.jobs = Jobs(settings, embedder, on_done=lambda: _refresh(holder))
         await asyncio.to_thread(_refresh, holder)
         watcher = asyncio.create_task(_watch(holder, settings.reload_interval))
         yield
         watcher.cancel()
+        batcher.close()
 
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_lexical)

@@ -132,13 +132,16 @@ def test_reindex_under_load_loses_no_request(live: Live) -> None:
     assert hits["results"][0]["doc_number"] == "12/NQ-HĐND"
 
 
-def test_one_reindex_at_a_time(live: Live) -> None:
-    (live.settings.corpus_dir / "nq-nha-van-hoa.txt").write_text(NEW_DOC, encoding="utf-8")
-    first = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
-    second = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
-    assert first.status_code == 202
+def test_one_build_at_a_time(live: Live) -> None:
+    # Another process (a CLI build, another worker) holding the index lock: refused, not queued.
+    with store.build_lock(live.settings.index_dir):
+        second = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+        rollback = httpx.post(f"{live.url}/admin/index/rollback", json={}, headers=AUTH)
     assert second.status_code == 409
     assert "running" in second.json()["detail"]
+    assert rollback.status_code == 409
+    first = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+    assert first.status_code == 202
     assert wait_job(live.url, str(first.json()["id"]))["state"] == "succeeded"
     assert httpx.get(f"{live.url}/admin/jobs/khong-co", headers=AUTH).status_code == 404
 

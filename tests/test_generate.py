@@ -7,9 +7,10 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
@@ -26,6 +27,7 @@ QUESTION = "Người lao động được nghỉ Tết Âm lịch và Tết Dư�
 class Script:
     mode = "good"
     requests: list[dict[str, Any]] = []  # noqa: RUF012 - one shared script per test module
+    upstream_closed = threading.Event()
 
 
 def reply(text: str, stream: bool = False) -> Response:
@@ -64,6 +66,18 @@ def fake_llm() -> FastAPI:
         if mode == "broken":
             text = "data: {broken\n\n" if stream else '{"choices": [ {"message": '
             return PlainTextResponse(text, media_type="text/event-stream" if stream else "application/json")
+        if mode == "endless":
+
+            async def forever() -> AsyncIterator[str]:
+                try:
+                    while True:
+                        chunk = {"choices": [{"delta": {"content": "chữ [1] "}}]}
+                        yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+                        await asyncio.sleep(0.02)
+                finally:
+                    Script.upstream_closed.set()
+
+            return StreamingResponse(forever(), media_type="text/event-stream")
         if mode == "rewrite":
             return reply("Người lao động được nghỉ Tết Âm lịch mấy ngày?", stream)
         raise AssertionError(mode)
@@ -190,3 +204,30 @@ def test_a_failed_stream_ends_with_the_extractive_answer(client: TestClient, mod
     _, final = ask_stream(client, mode)
     assert final["answer"].startswith("Theo")
     assert max(markers(final["answer"])) == len(final["citations"])
+
+
+def test_client_disconnect_stops_the_upstream_generation(
+    built_settings: IngestSettings, llm_url: str
+) -> None:
+    settings = Settings(**built_settings.model_dump(), abstain_min_lexical=0.0, generator="openai",
+                        llm_base_url=llm_url, llm_model="fake-vi", llm_timeout=60.0)  # fmt: skip
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        Script.mode = "endless"
+        Script.upstream_closed.clear()
+        payload = {"question": QUESTION, "stream": True}
+        with httpx.stream("POST", f"http://127.0.0.1:{port}/ask", json=payload, timeout=30) as r:
+            for line in r.iter_lines():
+                if line.startswith("event: token"):
+                    break  # the citizen closes the chat mid-answer
+        assert Script.upstream_closed.wait(timeout=30), "the model kept generating for nobody"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

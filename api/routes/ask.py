@@ -1,6 +1,7 @@
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
@@ -29,8 +30,8 @@ def ask(body: AskRequest, retriever: RetrieverDep, request: Request) -> AskRespo
         "llm": request.app.state.llm,
     }
     if body.stream:
-        return StreamingResponse(_events(retriever, answer_stream(retriever, body.question, **options)),
-                                 media_type="text/event-stream")  # fmt: skip
+        stream = answer_stream(retriever, body.question, **options)
+        return StreamingResponse(_relay(retriever, stream), media_type="text/event-stream")
     with timed("ask"):
         return _response(retriever, answer(retriever, body.question, **options))
 
@@ -45,7 +46,19 @@ def _response(retriever: Retriever, result: Answer) -> AskResponse:
     )
 
 
-def _events(retriever: Retriever, stream: Iterator[str | Answer]) -> Iterator[str]:
+async def _relay(retriever: Retriever, stream: Generator[str | Answer]) -> AsyncIterator[str]:
+    """Run the (blocking) answer stream in a worker thread, one event at a time, and close it
+    when the client goes away: closing it closes the model's upstream request too."""
+    events = _events(retriever, stream)
+    try:
+        while (event := await anyio.to_thread.run_sync(next, events, None)) is not None:
+            yield event
+    finally:
+        await anyio.to_thread.run_sync(events.close)
+        await anyio.to_thread.run_sync(stream.close)
+
+
+def _events(retriever: Retriever, stream: Iterator[str | Answer]) -> Generator[str]:
     """SSE: ``token`` events with pieces of text, then ``done`` with the whole response."""
     for item in stream:
         if isinstance(item, str):
