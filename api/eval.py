@@ -69,7 +69,9 @@ def rank_of(case: Case, hits: list[Hit]) -> int | None:
 
 def path_hit(case: Case, hits: list[Hit], within: int = 3) -> bool:
     for hit in hits[:within]:
-        below = hit.unit.path[1:] if hit.unit.path[:1] == (("dieu", "1"),) else hit.unit.path
+        # Prefixes are given below the article (a decision's Mục / tiểu mục inside its Điều).
+        path = hit.unit.path
+        below = path[path.index(("dieu", hit.unit.article)) + 1 :] if hit.unit.article else path
         if hit.unit.doc_id == case.doc_id and any(below[: len(p)] == p for p in case.path_prefixes):
             return True
     return False

@@ -54,8 +54,6 @@ class FusionWeights:
 class Hit:
     unit: Unit
     score: float
-    lexical: float
-    dense: float
     direct: bool = False
 
 
@@ -156,9 +154,7 @@ class Retriever:
             per_article.setdefault(int(self.index.article_of_row[row]), []).append(int(row))
         for art in sorted(per_article, key=lambda a: -article[a]):
             for row in per_article[art][: w.units_per_article]:
-                result.hits.append(
-                    Hit(self.index.rows[row], float(article[art]), float(lexical[row]), float(dense[row]))
-                )
+                result.hits.append(Hit(self.index.rows[row], float(article[art])))
             if len(result.hits) >= top_k:
                 break
         result.hits = result.hits[:top_k]
@@ -170,7 +166,7 @@ class Retriever:
         if not named:
             return hits
         seen = {u.uid for u in named}
-        direct = [Hit(u, 1.0, 0.0, 0.0, direct=True) for u in named[:top_k]]
+        direct = [Hit(u, 1.0, direct=True) for u in named[:top_k]]
         return (direct + [h for h in hits if h.unit.uid not in seen])[:top_k]
 
 

@@ -10,7 +10,7 @@ from ingest import store
 from ingest.embed import Embedder
 from ingest.errors import IndexNotFound, IngestError
 
-from .index import LoadedIndex, load_index
+from .index import load_index
 from .retrieve import QueryEncoder, Retriever
 from .settings import Settings, get_settings
 
@@ -30,10 +30,6 @@ class IndexHolder:
         self.retriever: Retriever | None = None
         self._lock = threading.Lock()
         self._refused: set[str] = set()
-
-    @property
-    def index(self) -> LoadedIndex | None:
-        return self.retriever.index if self.retriever else None
 
     def refresh(self) -> bool:
         """Load ``index/current`` if it changed; True when a new version was loaded.

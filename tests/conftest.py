@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
+from uvicorn._types import ASGIApplication
 
 from ingest.build import build
 from ingest.embed import Embedder
@@ -47,3 +54,27 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     settings = make_settings(tmp_path_factory.mktemp("built"))
     build(settings, embedder_factory=lambda: embedder)
     return settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(app: ASGIApplication) -> Iterator[str]:
+    """Run ``app`` on a real uvicorn server in a thread; yields its base URL once started."""
+    server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 180
+        while not server.started:
+            assert thread.is_alive(), "server failed to start"
+            assert time.monotonic() < deadline, "server never started"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 
 from api.main import create_app
 from api.settings import Settings
@@ -21,7 +19,7 @@ from ingest.build import build
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
-from .conftest import REPO
+from .conftest import REPO, serve
 
 TOKEN = "kiem-thu-quan-tri-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,35 +37,14 @@ class Live:
     settings: Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live(fresh_settings: IngestSettings, embedder: Embedder) -> Iterator[Live]:
     build(fresh_settings, embedder_factory=lambda: embedder)
     settings = Settings(
         **fresh_settings.model_dump(), admin_token=TOKEN, abstain_min_lexical=0.0, max_upload_bytes=4096
     )
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "service never became ready"
-        time.sleep(0.1)
-    yield Live(url, settings)
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve(create_app(settings)) as url:
+        yield Live(url, settings)
 
 
 def wait_job(url: str, job_id: str) -> dict[str, object]:

@@ -4,15 +4,12 @@ misbehave), and the fallbacks to the extractive answer."""
 import asyncio
 import json
 import re
-import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.testclient import TestClient
@@ -20,6 +17,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from ingest.settings import IngestSettings
+
+from .conftest import serve
 
 QUESTION = "Người lao động được nghỉ Tết Âm lịch và Tết Dương lịch mấy ngày?"
 
@@ -87,17 +86,8 @@ def fake_llm() -> FastAPI:
 
 @pytest.fixture(scope="module")
 def llm_url() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(fake_llm(), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(fake_llm()) as url:
+        yield f"{url}/v1"
 
 
 @pytest.fixture(scope="module")
@@ -211,23 +201,12 @@ def test_client_disconnect_stops_the_upstream_generation(
 ) -> None:
     settings = Settings(**built_settings.model_dump(), abstain_min_lexical=0.0, generator="openai",
                         llm_base_url=llm_url, llm_model="fake-vi", llm_timeout=60.0)  # fmt: skip
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.05)
+    with serve(create_app(settings)) as url:
         Script.mode = "endless"
         Script.upstream_closed.clear()
         payload = {"question": QUESTION, "stream": True}
-        with httpx.stream("POST", f"http://127.0.0.1:{port}/ask", json=payload, timeout=30) as r:
+        with httpx.stream("POST", f"{url}/ask", json=payload, timeout=30) as r:
             for line in r.iter_lines():
                 if line.startswith("event: token"):
                     break  # the citizen closes the chat mid-answer
         assert Script.upstream_closed.wait(timeout=30), "the model kept generating for nobody"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)

@@ -1,7 +1,6 @@
 """`uvicorn --workers 2`: every worker picks up a new index version and reports any job."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from ingest.build import build
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
-from .conftest import REPO
+from .conftest import REPO, free_port
 
 TOKEN = "kiem-thu-quan-tri-0123456789"
 
@@ -21,9 +20,7 @@ def test_all_workers_switch_versions_and_share_jobs(
     fresh_settings: IngestSettings, embedder: Embedder
 ) -> None:
     first = build(fresh_settings, embedder_factory=lambda: embedder).version
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "VNLAW_CORPUS_DIR": str(fresh_settings.corpus_dir),
