@@ -41,6 +41,8 @@ bench: index
 	$(BIN)/python -m bench.ingest
 	OMP_NUM_THREADS=1 $(BIN)/python -m bench.api
 	$(BIN)/python -m api.eval eval/dev_qa.jsonl
+	$(BIN)/python -m api.calibrate --answerable eval/dev_qa.jsonl --answerable eval/answerable_extra.jsonl \
+		--out-of-corpus eval/out_of_corpus.jsonl
 
 clean:
 	rm -rf $(VENV) index/*/ index/current index/.tmp-* models .mypy_cache .ruff_cache .pytest_cache

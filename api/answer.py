@@ -28,10 +28,11 @@ MAX_QUOTE_CHARS = 2400
 
 @dataclass(frozen=True)
 class Abstention:
-    """Answer only when the best unit reaches both thresholds (see ``api.calibrate``)."""
+    """Answer only when the best unit is similar enough to the question, and enough more similar
+    than the nearest subject the corpus does not hold (see ``api.outside``, ``api.calibrate``)."""
 
-    min_dense: float = 0.0  # best unit's cosine similarity
-    min_lexical: float = 0.0  # best unit's BM25 score
+    min_dense: float = -1.0  # best unit's cosine similarity
+    min_margin: float = -2.0  # best unit's cosine minus the nearest outside topic's
 
 
 @dataclass
@@ -124,7 +125,10 @@ def supported(result: SearchResult, abstention: Abstention) -> bool:
         return False
     if result.reference is not None:
         return True
-    return result.top_dense >= abstention.min_dense and result.top_lexical >= abstention.min_lexical
+    return (
+        result.top_dense >= abstention.min_dense
+        and result.top_dense - result.top_outside >= abstention.min_margin
+    )
 
 
 def abstain_message(retriever: Retriever) -> str:

@@ -1,9 +1,11 @@
-"""``python -m api.calibrate ANSWERABLE.jsonl OUT_OF_CORPUS.jsonl``: choose the abstention
-thresholds from data, and report how often each set abstains with the current ones.
+"""``python -m api.calibrate --answerable A.jsonl --out-of-corpus B.jsonl``: choose the
+abstention thresholds from data, and report how often each file abstains.
 
-The rule abstains unless both the best unit's dense similarity and its BM25 score reach their
-thresholds. The chosen pair abstains on as many out-of-corpus questions as possible while
-abstaining on at most ``--max-false`` of the answerable ones.
+The rule (``api.answer.supported``) answers when the best unit's cosine reaches ``min_dense``
+and beats the nearest outside topic's by ``min_margin``. The chosen pair abstains on as many
+out-of-corpus questions as possible while abstaining on at most ``--max-false`` of the
+answerable ones. Choosing on half of each set and scoring the other half estimates how the
+thresholds do on questions they were not chosen on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .settings import get_settings
 from .state import open_retriever
 
 app = typer.Typer(add_completion=False)
+DENSE_GRID = np.arange(0.78, 0.92, 0.0025)
+MARGIN_GRID = np.arange(-0.10, 0.10, 0.0025)
 
 
 def _questions(path: Path) -> list[str]:
@@ -32,33 +36,45 @@ def _rate(results: list[SearchResult], rule: Abstention) -> float:
     return sum(not supported(r, rule) for r in results) / max(1, len(results))
 
 
-@app.command()
-def main(
-    answerable: Annotated[Path, typer.Argument(help="Questions the corpus answers (.jsonl)")],
-    out_of_corpus: Annotated[Path, typer.Argument(help="Questions it does not (.jsonl)")],
-    max_false: Annotated[float, typer.Option(help="Highest abstention rate on answerable ones")] = 0.06,
-) -> None:
-    retriever = open_retriever()
-
-    good = [retriever.search(q, top_k=10) for q in _questions(answerable)]
-    bad = [retriever.search(q, top_k=10) for q in _questions(out_of_corpus)]
-    settings = get_settings()
-    current = Abstention(settings.abstain_min_dense, settings.abstain_min_lexical)
-    print(f"current {current}: abstains on {_rate(good, current):.1%} of answerable, "
-          f"{_rate(bad, current):.1%} of out-of-corpus")  # fmt: skip
+def choose(good: list[SearchResult], bad: list[SearchResult], max_false: float) -> Abstention | None:
     best: tuple[float, float, Abstention] | None = None
-    for dense in np.arange(0.80, 0.92, 0.0025):
-        for lexical in np.arange(0.0, 12.0, 0.25):
-            rule = Abstention(round(float(dense), 4), float(lexical))
+    for dense in DENSE_GRID:
+        for margin in MARGIN_GRID:
+            rule = Abstention(round(float(dense), 4), round(float(margin), 4))
             false, true = _rate(good, rule), _rate(bad, rule)
             if false <= max_false and (best is None or (true, -false) > (best[0], -best[1])):
                 best = (true, false, rule)
-    if best is None:
-        print("no threshold keeps answerable abstentions under the limit")
+    return best[2] if best else None
+
+
+@app.command()
+def main(
+    answerable: Annotated[list[Path], typer.Option(help="Questions the corpus answers (.jsonl)")],
+    out_of_corpus: Annotated[list[Path], typer.Option(help="Questions it does not (.jsonl)")],
+    max_false: Annotated[float, typer.Option(help="Highest abstention rate on answerable ones")] = 0.05,
+) -> None:
+    retriever = open_retriever()
+    results = {p: [retriever.search(q, top_k=10) for q in _questions(p)] for p in answerable + out_of_corpus}
+    good = [r for p in answerable for r in results[p]]
+    bad = [r for p in out_of_corpus for r in results[p]]
+    settings = get_settings()
+    current = Abstention(settings.abstain_min_dense, settings.abstain_min_margin)
+    rule = choose(good, bad, max_false)
+    if rule is None:
+        print("no thresholds keep answerable abstentions under the limit")
         raise typer.Exit(1)
-    true, false, rule = best
-    print(f"chosen {rule}: abstains on {false:.1%} of answerable, {true:.1%} of out-of-corpus")
-    print(f"set VNLAW_ABSTAIN_MIN_DENSE={rule.min_dense} VNLAW_ABSTAIN_MIN_LEXICAL={rule.min_lexical}")
+    for name, r in (("current", current), ("chosen", rule)):
+        print(f"{name} {r}:")
+        for path, found in results.items():
+            print(f"  abstains on {_rate(found, r):6.1%} of {path} ({len(found)})")
+    halves = [(choose(good[i::2], bad[i::2], max_false), good[1 - i :: 2], bad[1 - i :: 2]) for i in (0, 1)]
+    held = [(_rate(g, r), _rate(b, r)) for r, g, b in halves if r is not None]
+    if held:
+        print(
+            f"chosen on one half, scored on the other: abstains on {np.mean([h[0] for h in held]):.1%} "
+            f"of answerable, {np.mean([h[1] for h in held]):.1%} of out-of-corpus"
+        )
+    print(f"set VNLAW_ABSTAIN_MIN_DENSE={rule.min_dense} VNLAW_ABSTAIN_MIN_MARGIN={rule.min_margin}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from .answer import Abstention
 from .batcher import QueryBatcher
 from .jobs import Jobs
 from .metrics import INDEX_RELOADS, INDEX_UNITS
+from .outside import OutsideTopics
 from .routes import admin, ask, documents, feedback, health, search, widget
 from .settings import Settings, get_settings
 from .state import IndexHolder
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedder = await asyncio.to_thread(Embedder.from_settings, settings)
         batcher = QueryBatcher(embedder)
-        holder = IndexHolder(settings, batcher)
+        outside = await asyncio.to_thread(OutsideTopics.embed, settings.topics, embedder)
+        holder = IndexHolder(settings, batcher, outside)
         app.state.holder = holder
         app.state.jobs = Jobs(settings, embedder, on_done=lambda: _refresh(holder))
         await asyncio.to_thread(_refresh, holder)
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batcher.close()
 
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
-    app.state.abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_lexical)
+    app.state.abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_margin)
     app.state.llm = settings.llm
     errors.install(app)
     if settings.cors_origin_list:

@@ -16,6 +16,7 @@ from ingest.segment import tokenize
 from ingest.units import Unit
 
 from .index import LoadedIndex
+from .outside import OutsideTopics
 from .references import Reference, ReferenceFinder
 
 Scores = npt.NDArray[np.float32]
@@ -63,7 +64,7 @@ class SearchResult:
     hits: list[Hit]
     reference: Reference | None = None
     top_dense: float = 0.0
-    top_lexical: float = 0.0
+    top_outside: float = -1.0  # cosine to the nearest topic the corpus does not hold
 
 
 def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str], ...]) -> bool:
@@ -81,11 +82,17 @@ class QueryEncoder(Protocol):
 
 class Retriever:
     def __init__(
-        self, index: LoadedIndex, embedder: QueryEncoder, weights: FusionWeights | None = None
+        self,
+        index: LoadedIndex,
+        embedder: QueryEncoder,
+        weights: FusionWeights | None = None,
+        outside: OutsideTopics | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.weights = weights or FusionWeights()
+        titles = [t for d in index.documents.values() for t in (d.meta.title, d.meta.short_title)]
+        self.outside = outside.without(titles) if outside is not None else None
         self.references = ReferenceFinder([d.meta for d in index.documents.values()])
         self._row_doc = np.array([u.doc_id for u in index.rows])
         self._everything = np.ones(len(index.rows), dtype=bool)
@@ -96,17 +103,19 @@ class Retriever:
         mask = self._mask(filters or Filters())
         lexical = _bm25(self.index.lexical, self.index.vocab, tokens, len(self.index.rows))
         articles = _bm25(self.index.articles, self.index.article_vocab, tokens, len(self.index.article_keys))
-        result = self._fuse(query, lexical, self._dense(query, mask), articles, mask, top_k)
+        vector = self.embedder.query(query)
+        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, top_k)
+        if self.outside is not None:
+            result.top_outside = self.outside.similarity(vector)
         reference = self.references.find(query.lower())
         if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
             result.hits = self._direct(reference, result.hits, top_k)
         return result
 
-    def _dense(self, query: str, mask: npt.NDArray[np.bool_]) -> Scores:
+    def _dense(self, vector: Vectors, mask: npt.NDArray[np.bool_]) -> Scores:
         """Cosine similarity of every allowed unit; outside the top candidates only the
         floor matters (normalisation clips there), so FAISS answers the unfiltered case."""
-        vector = self.embedder.query(query)
         if not mask.all():
             return np.where(mask, self.index.vectors @ vector, -1.0).astype(np.float32)
         k = min(self.weights.candidates, len(mask))
@@ -139,9 +148,7 @@ class Retriever:
         w = self.weights
         if not mask.any():
             return SearchResult(query, [])
-        result = SearchResult(
-            query, [], top_dense=float(dense[mask].max()), top_lexical=float(lexical[mask].max())
-        )
+        result = SearchResult(query, [], top_dense=float(dense[mask].max()))
         unit = w.lexical * _top_norm(lexical, w.candidates) + (1 - w.lexical) * _top_norm(dense, w.candidates)
         unit = np.where(mask, unit, -np.inf)
         best = np.full(len(articles), -np.inf, dtype=np.float32)

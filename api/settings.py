@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from ingest.settings import IngestSettings
 
 from .generate import LLMConfig
+from .outside import DEFAULT_FILE as DEFAULT_OUTSIDE_TOPICS
+from .outside import Topic, load_topics
 
 
 class Settings(IngestSettings):
@@ -25,10 +27,11 @@ class Settings(IngestSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
-    # Abstention thresholds, calibrated on the bundled corpus with `python -m api.calibrate`;
-    # the BM25 one follows corpus statistics, so recalibrate when the corpus changes much.
-    abstain_min_dense: float = Field(0.85, ge=-1, le=1)
-    abstain_min_lexical: float = Field(5.25, ge=0)
+    # Abstention: subjects outside the corpus (api/outside.py; empty = none) and thresholds
+    # calibrated with `python -m api.calibrate`; recalibrate when the corpus changes much.
+    outside_topics: Path | None = DEFAULT_OUTSIDE_TOPICS
+    abstain_min_dense: float = Field(0.82, ge=-1, le=1)
+    abstain_min_margin: float = Field(-0.0175, ge=-2, le=2)
     # Answers: "extractive" (no network) or "openai" (any OpenAI-compatible chat endpoint).
     generator: Literal["extractive", "openai"] = "extractive"
     llm_base_url: str | None = None  # e.g. http://localhost:8080/v1
@@ -47,6 +50,26 @@ class Settings(IngestSettings):
         ):
             raise ValueError("VNLAW_ADMIN_TOKEN must be at least 16 characters and not a placeholder")
         return value
+
+    @field_validator("outside_topics", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("outside_topics")
+    @classmethod
+    def _topics_readable(cls, value: Path | None) -> Path | None:
+        # Read once here so a broken file stops the service at start, with the line named.
+        if value is not None:
+            try:
+                load_topics(value)
+            except OSError as exc:
+                raise ValueError(f"cannot read VNLAW_OUTSIDE_TOPICS: {exc}") from exc
+        return value
+
+    @property
+    def topics(self) -> list[Topic]:
+        return load_topics(self.outside_topics) if self.outside_topics is not None else []
 
     @model_validator(mode="after")
     def _generator_complete(self) -> Settings:

@@ -11,6 +11,7 @@ from ingest.embed import Embedder
 from ingest.errors import IndexNotFound, IngestError
 
 from .index import load_index
+from .outside import OutsideTopics
 from .retrieve import QueryEncoder, Retriever
 from .settings import Settings, get_settings
 
@@ -24,9 +25,12 @@ class IndexHolder:
     coordination; a request always sees one complete version.
     """
 
-    def __init__(self, settings: Settings, embedder: QueryEncoder) -> None:
+    def __init__(
+        self, settings: Settings, embedder: QueryEncoder, outside: OutsideTopics | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.outside = outside
         self.retriever: Retriever | None = None
         self._lock = threading.Lock()
         self._refused: set[str] = set()
@@ -54,7 +58,7 @@ class IndexHolder:
                 self._refused.add(candidate)
                 continue
             with self._lock:
-                self.retriever = Retriever(loaded, self.embedder)
+                self.retriever = Retriever(loaded, self.embedder, outside=self.outside)
             log.info("serving index version %s", candidate)
             return True
         return False
@@ -69,7 +73,7 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
     """A retriever over the current index, as the API builds it (for eval and benchmarks)."""
     settings = settings or get_settings()
     embedder = Embedder.from_settings(settings)
-    holder = IndexHolder(settings, embedder)
+    holder = IndexHolder(settings, embedder, OutsideTopics.embed(settings.topics, embedder))
     if not holder.refresh():
         raise IndexNotFound(f"no index in {Path(settings.index_dir)}; run `python -m ingest build`")
     return holder.require()

@@ -40,9 +40,7 @@ class Live:
 @pytest.fixture
 def live(fresh_settings: IngestSettings, embedder: Embedder) -> Iterator[Live]:
     build(fresh_settings, embedder_factory=lambda: embedder)
-    settings = Settings(
-        **fresh_settings.model_dump(), admin_token=TOKEN, abstain_min_lexical=0.0, max_upload_bytes=4096
-    )
+    settings = Settings(**fresh_settings.model_dump(), admin_token=TOKEN, max_upload_bytes=4096)
     with serve(create_app(settings)) as url:
         yield Live(url, settings)
 

@@ -18,9 +18,7 @@ from ingest.settings import IngestSettings
 
 @pytest.fixture(scope="module")
 def client(built_settings: IngestSettings) -> Iterator[TestClient]:
-    # Abstention thresholds are calibrated on the bundled corpus; a 2-document corpus has
-    # other BM25 statistics (tests/test_bundled.py checks abstention with the real ones).
-    settings = Settings(**built_settings.model_dump(), abstain_min_lexical=0.0)
+    settings = Settings(**built_settings.model_dump())
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -196,7 +194,7 @@ def test_documents_no_longer_in_force_can_be_excluded(
     )
     (fresh_settings.corpus_dir / "qd-mau-2023.meta.json").write_text(meta, encoding="utf-8")
     build(fresh_settings, embedder_factory=lambda: embedder)
-    settings = Settings(**fresh_settings.model_dump(), abstain_min_lexical=0.0)
+    settings = Settings(**fresh_settings.model_dump())
     with TestClient(create_app(settings)) as c:
         everything = search(c, "thư viện số trong trường học")
         assert everything[0]["doc_id"] == "qd-mau-2023"

@@ -65,8 +65,29 @@ def test_named_article_of_a_code(client: TestClient) -> None:
     assert clause["label"] == "Khoản 2 Điều 35 Bộ luật Lao động 2019"
 
 
-def test_off_topic_question_abstains(client: TestClient) -> None:
-    body = client.post("/ask", json={"question": "Công thức nấu phở bò Nam Định?"}).json()
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Công thức nấu phở bò Nam Định?",
+        "Hạn mức giao đất ở tại nông thôn là bao nhiêu?",
+        "Thuế suất thuế giá trị gia tăng đối với hàng hóa thông thường là bao nhiêu?",
+    ],
+)
+def test_a_question_outside_the_corpus_is_declined(client: TestClient, question: str) -> None:
+    body = client.post("/ask", json={"question": question}).json()
     assert body["abstained"] is True
     assert body["citations"] == []
     assert "Bộ luật Lao động 2019" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Người lao động được nghỉ hằng năm bao nhiêu ngày?",
+        "Hợp đồng vay tài sản có phải lập thành văn bản không?",
+    ],
+)
+def test_a_question_the_codes_answer_is_answered(client: TestClient, question: str) -> None:
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["abstained"] is False
+    assert body["citations"]

@@ -94,7 +94,6 @@ def llm_url() -> Iterator[str]:
 def client(built_settings: IngestSettings, llm_url: str) -> Iterator[TestClient]:
     settings = Settings(
         **built_settings.model_dump(),
-        abstain_min_lexical=0.0,
         generator="openai",
         llm_base_url=llm_url,
         llm_model="fake-vi",
@@ -199,7 +198,7 @@ def test_a_failed_stream_ends_with_the_extractive_answer(client: TestClient, mod
 def test_client_disconnect_stops_the_upstream_generation(
     built_settings: IngestSettings, llm_url: str
 ) -> None:
-    settings = Settings(**built_settings.model_dump(), abstain_min_lexical=0.0, generator="openai",
+    settings = Settings(**built_settings.model_dump(), generator="openai",
                         llm_base_url=llm_url, llm_model="fake-vi", llm_timeout=60.0)  # fmt: skip
     with serve(create_app(settings)) as url:
         Script.mode = "endless"

@@ -26,7 +26,7 @@ def add_article(settings: IngestSettings, text: str) -> None:
 
 def test_new_version_is_picked_up_without_restart(fresh_settings: IngestSettings, embedder: Embedder) -> None:
     first = build(fresh_settings, embedder_factory=lambda: embedder).version
-    settings = Settings(**fresh_settings.model_dump(), reload_interval=0.05, abstain_min_lexical=0.0)
+    settings = Settings(**fresh_settings.model_dump(), reload_interval=0.05)
     with TestClient(create_app(settings)) as client:
         assert version(client) == first
         add_article(fresh_settings, "Điều 3. Thư viện số phải mở cửa cho học sinh vào thứ Bảy hằng tuần.\n")

@@ -209,8 +209,6 @@ def api_settings(
 ) -> Settings:
     return Settings(
         **built_settings.model_dump(),
-        # The abstention thresholds are calibrated on the bundled corpus (see tests/test_api.py).
-        abstain_min_lexical=0.0,
         cors_origins=host.origin,
         admin_token=SecretStr(TOKEN),
         feedback_db=tmp_path_factory.mktemp("var") / "feedback.sqlite3",
