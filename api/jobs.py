@@ -3,6 +3,7 @@ service keeps answering from the current version."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from ingest.settings import IngestSettings
 
 KEEP_JOBS = 50
 JOB_ID = re.compile(r"^[0-9a-f]{12}$")
+JOB_PLACEHOLDER = "0" * 12
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +77,7 @@ class Jobs:
             while len(self._jobs) > KEEP_JOBS:
                 self._jobs.popitem(last=False)
         self._save(job)
+        self._prune_files()
         threading.Thread(target=self._run, args=(job,), name=f"reindex-{job.id}", daemon=True).start()
         return job
 
@@ -96,6 +99,15 @@ class Jobs:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(job.to_dict(), ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
+
+    def _prune_files(self) -> None:
+        """Keep the newest ``KEEP_JOBS`` job files: every re-index leaves one behind."""
+        dated = []
+        for path in self._path(JOB_PLACEHOLDER).parent.glob("*.json"):
+            with contextlib.suppress(FileNotFoundError):  # another worker pruned it first
+                dated.append((path.stat().st_mtime, path))
+        for _, path in sorted(dated)[:-KEEP_JOBS]:
+            path.unlink(missing_ok=True)
 
     def _log(self, job: Job, line: str) -> None:
         job.progress.append(line)

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import store
 from .embed import Embedder, Vectors, model_id
-from .errors import IndexCorrupt, IngestError, LoadError
+from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch
 from .load import SUPPORTED_SUFFIXES, read_text
 from .meta import meta_path, read_meta
 from .normalize import display_form
@@ -160,7 +160,7 @@ def build(
         if leftovers:
             log(f"removed leftovers of an interrupted build: {', '.join(leftovers)}")
         files = corpus_files(settings.corpus_dir)
-        model = model_id(settings.embedding_model, settings.embed_int8, settings.embed_max_tokens)
+        model = model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens)
         previous = None if force else _load_previous(index_dir, model)
         prev_docs: dict[str, Any] = previous.manifest["documents"] if previous else {}
         hashes = {p.stem: content_hash(p) for p in files}
@@ -218,7 +218,7 @@ def _write_version(
     documents: dict[str, Any] = {}
     fresh = [d for d in docs if isinstance(d, ParsedDocument)]
     fresh_tokens, fresh_vectors = _analyse(fresh, settings, embedder_factory, report, log, progress)
-    model_name, dim = model_id(settings.embedding_model, settings.embed_int8, settings.embed_max_tokens), 0
+    model_name, dim = model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens), 0
     for doc in docs:
         if isinstance(doc, str):
             assert previous is not None
@@ -290,12 +290,12 @@ def _analyse(
     }
     report.timings["tokenise"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    embedder = (
-        embedder_factory()
-        if embedder_factory
-        else Embedder(settings.embedding_model, settings.model_dir, settings.embed_batch_size)
-    )
+    embedder = embedder_factory() if embedder_factory else Embedder.from_settings(settings)
     report.timings["model_load"] = time.perf_counter() - t0
+    expected = model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens)
+    if embedder.name != expected:
+        # The manifest records the settings' model; vectors from another one must not hide under it.
+        raise ModelMismatch(f"embedder is {embedder.name}, settings say {expected}")
     texts = [dense_text(u) for _, units in searchable for u in units]
     log(f"embedding {len(texts)} units with {embedder.name}")
     t0 = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,23 +20,37 @@ if TYPE_CHECKING:
 Vectors = npt.NDArray[np.float32]
 
 
-def model_id(name: str, int8: bool, max_tokens: int) -> str:
-    """How a model is recorded in an index manifest: vectors differ with these settings."""
-    return f"{name} (int8, {max_tokens} tokens)" if int8 else f"{name} ({max_tokens} tokens)"
+def model_id(name: str, bf16: bool, max_tokens: int) -> str:
+    """How a model is recorded in an index manifest: document vectors differ with these
+    settings (how questions are embedded does not change the index)."""
+    return f"{name} (bf16, {max_tokens} tokens)" if bf16 else f"{name} ({max_tokens} tokens)"
 
 
 class Embedder:
-    """One loaded model, with the query/passage prefixes its training expects."""
+    """One loaded model, with the query/passage prefixes its training expects.
+
+    Documents and questions may run at different precisions: documents are embedded once, at
+    build time, where bfloat16 keeps fp32's vectors (cosine 0.99999) 1.6x faster; questions
+    are embedded on every request, where dynamic int8 is 2x faster again. Measured on the
+    development set (README): int8 document vectors cost 0.03 MRR, int8 question vectors
+    nothing.
+    """
 
     def __init__(
-        self, name: str, cache_dir: Path, batch_size: int = 16, int8: bool = False, max_tokens: int = 256
+        self,
+        name: str,
+        cache_dir: Path,
+        batch_size: int = 16,
+        bf16: bool = False,
+        query_int8: bool = False,
+        max_tokens: int = 256,
     ) -> None:
-        self.name = model_id(name, int8, max_tokens)
+        self.name = model_id(name, bf16, max_tokens)
         self.batch_size = batch_size
+        self.bf16 = bf16
         self.model = load_model(name, cache_dir)
         self.model.max_seq_length = max_tokens
-        if int8:
-            self.model = _quantize(self.model)
+        self.query_model = _quantized_copy(self.model) if query_int8 else self.model
         self.query_prefix, self.passage_prefix = prefixes(name)
         dim = self.model.get_embedding_dimension()
         if dim is None:
@@ -48,45 +63,51 @@ class Embedder:
             settings.embedding_model,
             settings.model_dir,
             settings.embed_batch_size,
-            settings.embed_int8,
+            settings.embed_bf16,
+            settings.embed_query_int8,
             settings.embed_max_tokens,
         )
 
     def passages(self, texts: Sequence[str], progress: bool = False) -> Vectors:
+        import torch
+
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode([self.passage_prefix + t for t in texts], progress)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return _encode(self.model, [self.passage_prefix + t for t in texts], self.batch_size, progress)
 
     def query(self, text: str) -> Vectors:
         vector: Vectors = self.queries([text])[0]
         return vector
 
     def queries(self, texts: Sequence[str]) -> Vectors:
-        return self._encode([self.query_prefix + t for t in texts], False)
-
-    def _encode(self, texts: list[str], progress: bool) -> Vectors:
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return _encode(self.query_model, [self.query_prefix + t for t in texts], self.batch_size, False)
 
 
-def _quantize(model: SentenceTransformer) -> SentenceTransformer:
-    """int8 weights for every Linear layer, activations quantised on the fly.
+def _encode(model: SentenceTransformer, texts: list[str], batch_size: int, progress: bool) -> Vectors:
+    vectors = model.encode(
+        texts,
+        batch_size=batch_size,
+        show_progress_bar=progress,
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+    )
+    return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    On 2 CPU cores this embeds ~2.5x faster than fp32 (see README, bench); the vectors keep
-    cosine ~0.97 to fp32 ones, and the index is always built and queried with the same model.
+
+def _quantized_copy(model: SentenceTransformer) -> SentenceTransformer:
+    """A copy with int8 weights for every Linear layer, activations quantised on the fly.
+
+    The copy shares the token embedding tables (most of the model's memory, never quantised),
+    so holding both precisions costs only the small int8 encoder layers.
     """
     import torch
 
+    shared = {id(p): p for name, p in model.named_parameters() if ".embeddings." in name}
     with warnings.catch_warnings():
         # torch.ao's eager quantisation warns that it moves to torchao; it still works.
         warnings.simplefilter("ignore")
         quantized: SentenceTransformer = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-            model, {torch.nn.Linear}, dtype=torch.qint8
+            copy.deepcopy(model, shared), {torch.nn.Linear}, dtype=torch.qint8, inplace=True
         )
     return quantized

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from api.jobs import KEEP_JOBS
 from api.main import create_app
 from api.settings import Settings
 from ingest import store
@@ -119,6 +120,21 @@ def test_one_build_at_a_time(live: Live) -> None:
     assert first.status_code == 202
     assert wait_job(live.url, str(first.json()["id"]))["state"] == "succeeded"
     assert httpx.get(f"{live.url}/admin/jobs/khong-co", headers=AUTH).status_code == 404
+
+
+def test_old_job_files_are_pruned(live: Live) -> None:
+    jobs = live.settings.index_dir / ".jobs"
+    jobs.mkdir(exist_ok=True)
+    for i in range(KEEP_JOBS + 5):
+        stale = jobs / f"{i:012x}.json"
+        stale.write_text("{}", encoding="utf-8")
+        os.utime(stale, (1_000_000 + i, 1_000_000 + i))
+    job = httpx.post(f"{live.url}/admin/reindex", headers=AUTH).json()
+    assert wait_job(live.url, str(job["id"]))["state"] == "succeeded"
+    left = {p.stem for p in jobs.glob("*.json")}
+    assert len(left) == KEEP_JOBS
+    assert job["id"] in left
+    assert f"{0:012x}" not in left  # the oldest go first
 
 
 def test_remove_versions_and_rollback(live: Live) -> None:

