@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.errors import (
     BuildInProgress,
@@ -54,12 +55,39 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
-    return JSONResponse({"detail": "Lỗi máy chủ nội bộ."}, status_code=500)
+class UnexpectedErrors:
+    """Any other exception → 500 with a ``detail``, logged with its trace.
+
+    A middleware rather than an exception handler: Starlette runs handlers for ``Exception``
+    outside every middleware, so their 500 carried no CORS headers and a page on another
+    origin could not even read that the service failed. Added first, this runs inside CORS.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:  # a response is under way: nothing sound can be sent any more
+                raise
+            log.exception("unhandled error")
+            await JSONResponse({"detail": "Lỗi máy chủ nội bộ."}, status_code=500)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
+    """Add before any other middleware (see ``UnexpectedErrors``)."""
     app.add_exception_handler(IngestError, _ingest_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(UnexpectedErrors)

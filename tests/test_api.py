@@ -202,3 +202,20 @@ def test_documents_no_longer_in_force_can_be_excluded(
         in_force = search(c, "thư viện số trong trường học", filters={"in_force_only": True})
         assert in_force
         assert {r["doc_id"] for r in in_force} == {"luat-mau-2020"}
+
+
+def test_an_unexpected_failure_is_a_json_500_a_browser_can_read(built_settings: IngestSettings) -> None:
+    settings = Settings(**built_settings.model_dump(), cors_origins="https://trang.example.vn")
+    with TestClient(create_app(settings)) as c:
+
+        def broken(*_: object, **__: object) -> None:
+            raise RuntimeError("disk on fire")
+
+        c.app.state.holder.require().search = broken  # type: ignore[attr-defined]
+        response = c.post(
+            "/search", json={"query": "nghỉ hằng năm"}, headers={"Origin": "https://trang.example.vn"}
+        )
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Lỗi máy chủ nội bộ."}
+    assert response.headers["access-control-allow-origin"] == "https://trang.example.vn"
+    assert "disk on fire" not in response.text

@@ -390,6 +390,42 @@ def test_full_page_streams_cited_answers_and_keeps_the_conversation(api: ApiServ
     assert requests[-1]["history"] == []
 
 
+def test_a_reload_keeps_the_conversation_of_the_tab(api: ApiServer, page: Page) -> None:
+    requests = ask_requests(page)
+    page.goto(api.origin + "/")
+    ask(page, QUESTION)
+    wait_answer(page, 1)
+
+    page.reload()
+    expect(page.locator(".msg.user .bubble")).to_have_text([QUESTION])
+    expect(answers(page)).to_have_count(1)
+    expect(answers(page).first.locator("li.source").first).to_contain_text("77/QĐ-TTg")
+    ask(page, FOLLOW_UP)
+    wait_answer(page, 2)
+    assert requests[-1]["history"][0] == {"role": "user", "content": QUESTION}
+
+    # Whatever else is in storage is ignored, and "new conversation" forgets for good.
+    page.evaluate("() => sessionStorage.setItem('unrelated', '{')")
+    page.get_by_role("button", name="Cuộc trò chuyện mới").click()
+    page.reload()
+    expect(page.get_by_text("Xin chào!")).to_be_visible()
+    expect(page.locator(".msg")).to_have_count(0)
+
+
+def test_a_tampered_conversation_is_dropped(api: ApiServer, page: Page) -> None:
+    page.goto(api.origin + "/")
+    key = f"vnlaw-chat:{api.origin}"
+    page.evaluate(
+        "([key]) => sessionStorage.setItem(key, JSON.stringify([{question: 'x', result: "
+        "{answer: '<img src=x onerror=alert(1)>', abstained: false, citations: [{path: 5}]}}]))",
+        [key],
+    )
+    page.reload()
+    expect(page.get_by_text("Xin chào!")).to_be_visible()
+    expect(page.locator(".msg")).to_have_count(0)
+    expect(page.locator("img")).to_have_count(0)
+
+
 def test_answer_grows_as_tokens_arrive(api: ApiServer, host: HostSite, page: Page) -> None:
     host.gates = [threading.Event(), threading.Event()]
     page.goto(f"{host.origin}/embed?api={host.origin}/relay")

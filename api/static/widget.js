@@ -25,6 +25,7 @@
 
   var HISTORY_TURNS = 6;
   var MAX_TURN_CHARS = 2000; // well under the service's limit per turn (4 × the question limit)
+  var KEPT_TURNS = 20; // answered questions restored after a reload of the page
   var DEFAULT_EXAMPLES = [
     "Mục tiêu đến năm 2025 về đào tạo đại học trực tuyến là gì?",
     "Người lao động được nghỉ hằng năm bao nhiêu ngày?",
@@ -176,6 +177,7 @@
     ui.frame.style.setProperty("--ink", colours.ink);
     var chat = new Chat(ui);
     chat.reset(false);
+    chat.restore();
     if (config.mode === "page") ui.input.focus();
   }
 
@@ -250,6 +252,7 @@
   function Chat(ui) {
     this.ui = ui;
     this.history = [];
+    this.turns = []; // {question, result} of this conversation, kept in sessionStorage
     this.busy = false;
     this.controller = null;
     this.generation = 0; // bumped by "new conversation": late replies of the old one are dropped
@@ -268,7 +271,10 @@
       }
     });
     ui.input.addEventListener("input", function () { self.autosize(); });
-    ui.reset.addEventListener("click", function () { self.reset(true); });
+    ui.reset.addEventListener("click", function () {
+      self.reset(true);
+      saveTurns([]);
+    });
     if (ui.launcher) {
       ui.launcher.addEventListener("click", function () { self.toggle(); });
       ui.close.addEventListener("click", function () { self.setOpen(false); });
@@ -321,6 +327,7 @@
     if (this.controller) this.controller.abort();
     this.controller = null;
     this.history = [];
+    this.turns = [];
     this.setBusy(false);
     clear(this.ui.log);
     this.ui.log.appendChild(this.welcome());
@@ -372,10 +379,42 @@
 
   Chat.prototype.ask = function (question) {
     if (this.busy) return;
-    this.ui.log.appendChild(h("div", { class: "msg user" },
-      h("span", { class: "sr-only" }, "Bạn hỏi: "),
-      h("p", { class: "bubble" }, question)));
+    this.ui.log.appendChild(userMessage(question));
     this.run(question, this.history.slice(-HISTORY_TURNS));
+  };
+
+  function userMessage(question) {
+    return h("div", { class: "msg user" },
+      h("span", { class: "sr-only" }, "Bạn hỏi: "),
+      h("p", { class: "bubble" }, question));
+  }
+
+  Chat.prototype.remember = function (question, result) {
+    this.history.push(
+      { role: "user", content: question.slice(0, MAX_TURN_CHARS) },
+      { role: "assistant", content: result.answer.slice(0, MAX_TURN_CHARS) });
+    this.turns.push({ question: question, result: result });
+  };
+
+  // The conversation of this tab after a reload, shown as it was (no announcement).
+  Chat.prototype.restore = function () {
+    var turns = loadTurns();
+    if (!turns.length) return;
+    try {
+      clear(this.ui.log);
+      for (var i = 0; i < turns.length; i++) {
+        var msg = h("article", { class: "msg bot" });
+        this.ui.log.appendChild(userMessage(turns[i].question));
+        this.ui.log.appendChild(msg);
+        this.render(msg, turns[i].question, turns[i].result);
+        this.remember(turns[i].question, turns[i].result);
+      }
+      this.scrollToEnd();
+    } catch (e) {
+      // Stored by an older version of this script, or tampered with: start afresh.
+      saveTurns([]);
+      this.reset(false);
+    }
   };
 
   Chat.prototype.run = function (question, history) {
@@ -403,9 +442,8 @@
       if (generation !== self.generation) return;
       self.setBusy(false);
       msg.removeAttribute("aria-busy");
-      self.history.push(
-        { role: "user", content: question.slice(0, MAX_TURN_CHARS) },
-        { role: "assistant", content: result.answer.slice(0, MAX_TURN_CHARS) });
+      self.remember(question, result);
+      saveTurns(self.turns);
       self.finish(msg, question, result);
     }, function (error) {
       if (generation !== self.generation) return;
@@ -415,6 +453,15 @@
   };
 
   Chat.prototype.finish = function (msg, question, result) {
+    this.render(msg, question, result);
+    this.announce(
+      (result.abstained ? "Không tìm thấy câu trả lời. " : "Câu trả lời: ") +
+      result.answer.replace(/\s*\[\d+\]/g, "") +
+      (result.citations.length ? " Có " + result.citations.length + " trích dẫn bên dưới." : ""));
+    this.reveal(msg);
+  };
+
+  Chat.prototype.render = function (msg, question, result) {
     clear(msg);
     var id = "vnlaw-m" + ++this.seq;
     msg.id = id;
@@ -430,12 +477,40 @@
       if (result.citations.length) msg.appendChild(renderSources(result.citations, id));
     }
     msg.appendChild(this.feedback(question, result));
-    this.announce(
-      (result.abstained ? "Không tìm thấy câu trả lời. " : "Câu trả lời: ") +
-      result.answer.replace(/\s*\[\d+\]/g, "") +
-      (result.citations.length ? " Có " + result.citations.length + " trích dẫn bên dưới." : ""));
-    this.reveal(msg);
   };
+
+  /* ------------------------------------------- conversation kept across page loads */
+
+  // Per tab (sessionStorage) and per service: a reload keeps the conversation, a new tab or
+  // "Cuộc trò chuyện mới" does not. Storage may be disabled or full; the chat works without.
+  function storageKey() {
+    return "vnlaw-chat:" + config.api;
+  }
+
+  function loadTurns() {
+    try {
+      var turns = JSON.parse(window.sessionStorage.getItem(storageKey()) || "[]");
+      return Array.isArray(turns) ? turns.filter(isTurn) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function saveTurns(turns) {
+    try {
+      window.sessionStorage.setItem(storageKey(), JSON.stringify(turns.slice(-KEPT_TURNS)));
+    } catch (e) {
+      /* disabled or full */
+    }
+  }
+
+  function isTurn(t) {
+    return !!t && typeof t.question === "string" && !!t.result &&
+      typeof t.result.answer === "string" && typeof t.result.abstained === "boolean" &&
+      Array.isArray(t.result.citations) && t.result.citations.every(function (c) {
+        return !!c && typeof c.label === "string" && typeof c.doc_title === "string";
+      });
+  }
 
   Chat.prototype.fail = function (msg, question, history, error) {
     var self = this;
