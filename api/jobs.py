@@ -24,7 +24,6 @@ from ingest.settings import IngestSettings
 
 KEEP_JOBS = 50
 JOB_ID = re.compile(r"^[0-9a-f]{12}$")
-JOB_PLACEHOLDER = "0" * 12
 log = logging.getLogger(__name__)
 
 
@@ -90,8 +89,12 @@ class Jobs:
             raise JobNotFound(job_id)
         return Job(**json.loads(path.read_text(encoding="utf-8")))
 
+    @property
+    def _dir(self) -> Path:
+        return self.settings.index_dir / ".jobs"
+
     def _path(self, job_id: str) -> Path:
-        return self.settings.index_dir / ".jobs" / f"{job_id}.json"
+        return self._dir / f"{job_id}.json"
 
     def _save(self, job: Job) -> None:
         path = self._path(job.id)
@@ -103,7 +106,7 @@ class Jobs:
     def _prune_files(self) -> None:
         """Keep the newest ``KEEP_JOBS`` job files: every re-index leaves one behind."""
         dated = []
-        for path in self._path(JOB_PLACEHOLDER).parent.glob("*.json"):
+        for path in self._dir.glob("*.json"):
             with contextlib.suppress(FileNotFoundError):  # another worker pruned it first
                 dated.append((path.stat().st_mtime, path))
         for _, path in sorted(dated)[:-KEEP_JOBS]:

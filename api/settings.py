@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -67,7 +67,7 @@ class Settings(IngestSettings):
                 raise ValueError(f"cannot read VNLAW_OUTSIDE_TOPICS: {exc}") from exc
         return value
 
-    @property
+    @cached_property
     def topics(self) -> list[Topic]:
         return load_topics(self.outside_topics) if self.outside_topics is not None else []
 

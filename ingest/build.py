@@ -160,7 +160,7 @@ def build(
         if leftovers:
             log(f"removed leftovers of an interrupted build: {', '.join(leftovers)}")
         files = corpus_files(settings.corpus_dir)
-        model = model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens)
+        model = _model_of(settings)
         previous = None if force else _load_previous(index_dir, model)
         prev_docs: dict[str, Any] = previous.manifest["documents"] if previous else {}
         hashes = {p.stem: content_hash(p) for p in files}
@@ -218,7 +218,7 @@ def _write_version(
     documents: dict[str, Any] = {}
     fresh = [d for d in docs if isinstance(d, ParsedDocument)]
     fresh_tokens, fresh_vectors = _analyse(fresh, settings, embedder_factory, report, log, progress)
-    model_name, dim = model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens), 0
+    model_name, dim = _model_of(settings), 0
     for doc in docs:
         if isinstance(doc, str):
             assert previous is not None
@@ -292,7 +292,7 @@ def _analyse(
     t0 = time.perf_counter()
     embedder = embedder_factory() if embedder_factory else Embedder.from_settings(settings)
     report.timings["model_load"] = time.perf_counter() - t0
-    expected = model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens)
+    expected = _model_of(settings)
     if embedder.name != expected:
         # The manifest records the settings' model; vectors from another one must not hide under it.
         raise ModelMismatch(f"embedder is {embedder.name}, settings say {expected}")
@@ -332,3 +332,8 @@ def _write_files(tmp: Path, units: list[dict[str, Any]], tokens: list[list[str]]
     articles = bm25s.BM25()
     articles.index(list(bags.values()) or [[]], show_progress=False)
     articles.save(str(tmp / "lexical_articles"), show_progress=False)
+
+
+def _model_of(settings: IngestSettings) -> str:
+    """The model an index built with these settings records in its manifest."""
+    return model_id(settings.embedding_model, settings.embed_bf16, settings.embed_max_tokens)
