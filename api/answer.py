@@ -11,8 +11,10 @@ from typing import Any
 
 from ingest.normalize import normalize_query
 from ingest.segment import sentence_spans
+from ingest.units import Unit
 
 from .generate import GeneratorFailed, LLMConfig, answer_messages, generate, ground, rewrite, stream_chat
+from .index import LoadedIndex
 from .retrieve import STOPWORDS, Filters, Hit, Retriever, SearchResult
 
 # Questions that only make sense after the previous one ("Còn người dưới 18 tuổi thì sao?").
@@ -76,7 +78,7 @@ def answer(retriever: Retriever, question: str, llm: LLMConfig | None = None, **
         return Answer(abstain_message(retriever), [], True)
     if llm is not None and (generated := generate(llm, question, result.hits)) is not None:
         return Answer(generated.text, generated.cited, False)
-    return extractive(result)
+    return extractive(result, retriever.index)
 
 
 def answer_stream(
@@ -96,9 +98,9 @@ def answer_stream(
         except GeneratorFailed as exc:
             log.warning("generator stream failed: %s", exc)
         grounded = ground("".join(pieces), result.hits) if pieces else None
-        final = Answer(grounded[0], grounded[1], False) if grounded else extractive(result)
+        final = Answer(grounded[0], grounded[1], False) if grounded else extractive(result, retriever.index)
     else:
-        final = extractive(result)
+        final = extractive(result, retriever.index)
     if llm is None or final.abstained:
         words = final.text.split(" ")
         for i in range(0, len(words), 4):
@@ -106,7 +108,7 @@ def answer_stream(
     yield final
 
 
-def extractive(result: SearchResult) -> Answer:
+def extractive(result: SearchResult, index: LoadedIndex) -> Answer:
     cited = (
         result.hits[:MAX_CITED]
         if result.reference is None
@@ -115,7 +117,9 @@ def extractive(result: SearchResult) -> Answer:
     words = _content_words(result.query.lower())
     lines = []
     for n, hit in enumerate(cited, 1):
-        lines.append(f"- {hit.unit.label}: {best_sentence(hit.unit.text, words)} [{n}]")
+        sentence = best_sentence(body(hit.unit), words)
+        lead = lead_in(index, hit.unit)
+        lines.append(f"- {hit.unit.label}: {f'{lead} … ' if lead else ''}{sentence} [{n}]")
     intro = "Theo các quy định liên quan:" if len(cited) > 1 else "Theo quy định:"
     return Answer("\n".join([intro, *lines]), cited, False)
 
@@ -140,6 +144,31 @@ def abstain_message(retriever: Retriever) -> str:
     )
 
 
+def body(unit: Unit) -> str:
+    """The unit's text without its heading line ("Điều 25. Thời gian thử việc"), which names
+    the subject but answers nothing; the heading itself when there is nothing else."""
+    if unit.heading and unit.text.startswith(unit.heading):
+        return unit.text[len(unit.heading) :].strip() or unit.text
+    return unit.text
+
+
+def lead_in(index: LoadedIndex, unit: Unit) -> str:
+    """The sentence a list item completes ("Phạm tội thuộc một trong các trường hợp sau đây,
+    thì bị phạt tù từ 02 năm đến 07 năm:"): without it a point or clause often says nothing
+    of what the question asks (the penalty, the limit)."""
+    if unit.kind == "diem":
+        text = unit.intro
+    elif unit.kind == "khoan" and (article := index.documents[unit.doc_id].article_of(unit)):
+        text = body(article)
+    else:
+        return ""
+    text = text.strip()
+    if not text.endswith(":"):
+        return ""
+    start, end = (sentence_spans(text) or [(0, len(text))])[-1]
+    return _trimmed(text[start:end].strip())
+
+
 def best_sentence(text: str, words: set[str]) -> str:
     """The sentence of ``text`` sharing most words with the question, trimmed for display."""
     spans = sentence_spans(text) or [(0, len(text))]
@@ -149,10 +178,14 @@ def best_sentence(text: str, words: set[str]) -> str:
         overlap = len(words & _content_words(normalize_query(sentence).lower()))
         scored.append((overlap, -i, sentence))
     _, _, best = max(scored)
-    best = re.sub(r"^(?:\d+\.|[a-zđ]\)|[-+•])\s*", "", best.strip())
-    if len(best) > MAX_SENTENCE_CHARS:
-        best = best[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
-    return best
+    return _trimmed(best)
+
+
+def _trimmed(sentence: str) -> str:
+    sentence = re.sub(r"^(?:\d+\.|[a-zđ]\)|[-+•])\s*", "", sentence.strip())
+    if len(sentence) > MAX_SENTENCE_CHARS:
+        sentence = sentence[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
+    return sentence
 
 
 def quote(text: str) -> str:

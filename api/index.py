@@ -28,6 +28,11 @@ class Document:
     units: list[Unit]
     articles: dict[str, list[int]] = field(default_factory=dict)  # article → unit ordinals
 
+    def article_of(self, unit: Unit) -> Unit | None:
+        """The unit holding the heading and lead-in text of ``unit``'s article."""
+        ordinals = self.articles.get(unit.article or "", [])
+        return next((self.units[o] for o in ordinals if self.units[o].kind == "dieu"), None)
+
 
 @dataclass
 class LoadedIndex:

@@ -85,6 +85,21 @@ def test_ask_answers_with_markers_and_citations(client: TestClient) -> None:
     assert any("05 ngày" in c["quote"] for c in body["citations"])
 
 
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        # A point or clause is shown with the sentence it completes ...
+        ("điểm b khoản 1 Điều 5 Luật Nghỉ phép mẫu", "lễ, tết sau đây: … Tết Âm lịch: 05 ngày; [1]"),
+        ("khoản 1 Điều 2 Luật Nghỉ phép mẫu", "hiểu như sau: … Người lao động là người làm việc"),
+        # ... and an article by its text, not by its heading line.
+        ("Điều 1 Luật Nghỉ phép mẫu", "Luật Nghỉ phép mẫu 2020: Luật này quy định về thời gian nghỉ"),
+    ],
+)
+def test_answer_lines_say_what_the_provision_says(client: TestClient, question: str, line: str) -> None:
+    body = client.post("/ask", json={"question": f"{question} quy định gì?"}).json()
+    assert line in body["answer"].splitlines()[1]
+
+
 def test_ask_streams_server_sent_events(client: TestClient) -> None:
     with client.stream(
         "POST", "/ask", json={"question": "Mục tiêu đến năm 2025 về thư viện số?", "stream": True}
