@@ -13,7 +13,15 @@ from ingest.normalize import normalize_query
 from ingest.segment import sentence_spans
 from ingest.units import Unit
 
-from .generate import GeneratorFailed, LLMConfig, answer_messages, generate, ground, rewrite, stream_chat
+from .generate import (
+    GeneratorFailed,
+    LLMConfig,
+    answer_messages,
+    ground,
+    prompt_version,
+    rewrite,
+    stream_chat,
+)
 from .index import LoadedIndex
 from .retrieve import STOPWORDS, Filters, Hit, Retriever, SearchResult
 
@@ -73,12 +81,9 @@ def prepare(
 def answer(retriever: Retriever, question: str, llm: LLMConfig | None = None, **options: Any) -> Answer:
     """An answer with its citations; with ``llm``, a generated one when it passes the
     grounding checks (see ``api.generate``), else the extractive one."""
-    result, ok = prepare(retriever, question, llm=llm, **options)
-    if not ok:
-        return Answer(abstain_message(retriever), [], True)
-    if llm is not None and (generated := generate(llm, question, result.hits)) is not None:
-        return Answer(generated.text, generated.cited, False)
-    return extractive(result, retriever.index)
+    *_, final = answer_stream(retriever, question, llm, **options)
+    assert isinstance(final, Answer)
+    return final
 
 
 def answer_stream(
@@ -98,7 +103,8 @@ def answer_stream(
         except GeneratorFailed as exc:
             log.warning("generator stream failed: %s", exc)
         grounded = ground("".join(pieces), result.hits) if pieces else None
-        final = Answer(grounded[0], grounded[1], False) if grounded else extractive(result, retriever.index)
+        log.info("generated answer %s (prompts %s)", "accepted" if grounded else "rejected", prompt_version())
+        final = Answer(*grounded, False) if grounded else extractive(result, retriever.index)
     else:
         final = extractive(result, retriever.index)
     if llm is None or final.abstained:
@@ -182,14 +188,15 @@ def best_sentence(text: str, words: set[str]) -> str:
 
 
 def _trimmed(sentence: str) -> str:
-    sentence = re.sub(r"^(?:\d+\.|[a-zđ]\)|[-+•])\s*", "", sentence.strip())
-    if len(sentence) > MAX_SENTENCE_CHARS:
-        sentence = sentence[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
-    return sentence
+    return _shortened(re.sub(r"^(?:\d+\.|[a-zđ]\)|[-+•])\s*", "", sentence.strip()), MAX_SENTENCE_CHARS)
 
 
 def quote(text: str) -> str:
-    return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+    return _shortened(text, MAX_QUOTE_CHARS)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _content_words(text: str) -> set[str]:

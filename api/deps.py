@@ -20,4 +20,3 @@ def retriever(h: Annotated[IndexHolder, Depends(holder)]) -> Retriever:
 
 
 RetrieverDep = Annotated[Retriever, Depends(retriever)]
-HolderDep = Annotated[IndexHolder, Depends(holder)]

@@ -19,6 +19,7 @@ from ingest.errors import (
     ModelMismatch,
 )
 
+from .feedback import FeedbackUnavailable
 from .jobs import JobNotFound
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ async def _ingest_error(_: Request, exc: Exception) -> JSONResponse:
     code = _status(exc)
     headers = {"Retry-After": "5"} if code == 503 else None
     return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+
+
+async def _feedback_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.error("%s", exc)  # the cause (a path, a disk error) is for operators, not for clients
+    return JSONResponse({"detail": "Chưa lưu được góp ý lúc này, vui lòng thử lại sau."}, status_code=503)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -89,5 +95,6 @@ class UnexpectedErrors:
 def install(app: FastAPI) -> None:
     """Add before any other middleware (see ``UnexpectedErrors``)."""
     app.add_exception_handler(IngestError, _ingest_error)
+    app.add_exception_handler(FeedbackUnavailable, _feedback_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(UnexpectedErrors)

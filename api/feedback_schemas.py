@@ -7,18 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from .schemas import DocId, Question, Strict
+from .schemas import DocId, Question, Strict, printable
 
 MAX_ANSWER_CHARS = 20_000
 MAX_COMMENT_CHARS = 2_000
 MAX_CITATIONS = 20
 MAX_PAGE = 200
-
-
-def _printable(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("text must not contain control characters")
-    return value
 
 
 def _finite(value: float) -> float:
@@ -31,12 +25,12 @@ def _text(max_length: int) -> StringConstraints:
     return StringConstraints(max_length=max_length)
 
 
-Text200 = Annotated[str, _text(200), AfterValidator(_printable)]
-Text1k = Annotated[str, _text(1_000), AfterValidator(_printable)]
-Text2k = Annotated[str, _text(2_000), AfterValidator(_printable)]
+Text200 = Annotated[str, _text(200), AfterValidator(printable)]
+Text1k = Annotated[str, _text(1_000), AfterValidator(printable)]
+Text2k = Annotated[str, _text(2_000), AfterValidator(printable)]
 # [kind, number], e.g. ["dieu", "113"]: a list rather than a tuple because strict validation
 # of a parsed JSON body accepts no list where a tuple is declared.
-PathPart = Annotated[str, _text(32), AfterValidator(_printable)]
+PathPart = Annotated[str, _text(32), AfterValidator(printable)]
 PathStep = Annotated[list[PathPart], Field(min_length=2, max_length=2)]
 
 
@@ -49,7 +43,7 @@ class FeedbackCitation(Strict):
     path: list[PathStep] = Field(default_factory=list, max_length=12)
     label: Text1k
     heading: Text2k = ""
-    quote: Annotated[str, _text(10_000), AfterValidator(_printable)] = ""
+    quote: Annotated[str, _text(10_000), AfterValidator(printable)] = ""
     score: Annotated[float, AfterValidator(_finite)] = 0.0
     status: Text200 | None = None
 
@@ -57,7 +51,7 @@ class FeedbackCitation(Strict):
 class FeedbackRequest(Strict):
     question: Question
     answer: Annotated[
-        str, StringConstraints(min_length=1, max_length=MAX_ANSWER_CHARS), AfterValidator(_printable)
+        str, StringConstraints(min_length=1, max_length=MAX_ANSWER_CHARS), AfterValidator(printable)
     ]
     citations: list[FeedbackCitation] = Field(default_factory=list, max_length=MAX_CITATIONS)
     rating: Literal["up", "down"]
@@ -65,7 +59,7 @@ class FeedbackRequest(Strict):
         Annotated[
             str,
             StringConstraints(strip_whitespace=True, max_length=MAX_COMMENT_CHARS),
-            AfterValidator(_printable),
+            AfterValidator(printable),
         ]
         | None
     ) = None

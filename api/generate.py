@@ -42,13 +42,6 @@ class LLMConfig:
     max_tokens: int = 600
 
 
-@dataclass
-class Generated:
-    text: str
-    cited: list[Hit]
-    prompt_version: str
-
-
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
@@ -86,22 +79,22 @@ def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict
     return [{"role": "user", "content": content}]
 
 
+def _request(config: LLMConfig, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
+    """Keyword arguments of an httpx call to the chat completions endpoint."""
+    body = {"model": config.model, "messages": messages, "temperature": 0,
+            "max_tokens": config.max_tokens, "stream": stream}  # fmt: skip
+    return {
+        "url": config.base_url.rstrip("/") + "/chat/completions",
+        "json": body,
+        "headers": {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {},
+        "timeout": config.timeout,
+    }
+
+
 def chat(config: LLMConfig, messages: list[dict[str, str]]) -> str | None:
     """The model's reply, or None on any failure (logged)."""
-    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-    body: dict[str, Any] = {
-        "model": config.model,
-        "messages": messages,
-        "temperature": 0,
-        "max_tokens": config.max_tokens,
-    }
     try:
-        response = httpx.post(
-            config.base_url.rstrip("/") + "/chat/completions",
-            json=body,
-            headers=headers,
-            timeout=config.timeout,
-        )
+        response = httpx.post(**_request(config, messages, stream=False))
         response.raise_for_status()
         content = response.json()["choices"][0]["message"]["content"]
     except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
@@ -117,13 +110,9 @@ class GeneratorFailed(Exception):
 def stream_chat(config: LLMConfig, messages: list[dict[str, str]]) -> Iterator[str]:
     """The reply as the model produces it. Closing the iterator (a client that went away)
     closes the upstream connection, which stops the generation."""
-    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-    body: dict[str, Any] = {"model": config.model, "messages": messages, "temperature": 0,
-                            "max_tokens": config.max_tokens, "stream": True}  # fmt: skip
     deadline = time.monotonic() + config.timeout
-    url = config.base_url.rstrip("/") + "/chat/completions"
     try:
-        with httpx.stream("POST", url, json=body, headers=headers, timeout=config.timeout) as response:
+        with httpx.stream("POST", **_request(config, messages, stream=True)) as response:
             response.raise_for_status()
             for line in response.iter_lines():
                 if time.monotonic() > deadline:
@@ -160,18 +149,6 @@ def ground(text: str, hits: list[Hit]) -> tuple[str, list[Hit]] | None:
 
     grounded = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(replace, text)).strip()
     return grounded, [hits[n - 1] for n in order]
-
-
-def generate(config: LLMConfig, question: str, hits: list[Hit]) -> Generated | None:
-    reply = chat(config, answer_messages(question, hits))
-    grounded = ground(reply, hits) if reply is not None else None
-    if grounded is None:
-        log.info(
-            "generated answer rejected; falling back to the extractive one (prompts %s)", prompt_version()
-        )
-        return None
-    log.info("generated answer accepted (prompts %s)", prompt_version())
-    return Generated(grounded[0], grounded[1], prompt_version())
 
 
 def rewrite(config: LLMConfig, question: str, history: list[tuple[str, str]]) -> str | None:

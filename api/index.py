@@ -1,4 +1,4 @@
-"""A loaded, read-only index version: units, texts, dense and lexical indexes."""
+"""A loaded, read-only index version: units, document metadata, dense and lexical indexes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import bm25s
 import faiss
@@ -24,7 +23,6 @@ log = logging.getLogger(__name__)
 @dataclass
 class Document:
     meta: DocumentMeta
-    text: str
     units: list[Unit]
     articles: dict[str, list[int]] = field(default_factory=dict)  # article → unit ordinals
 
@@ -37,8 +35,6 @@ class Document:
 @dataclass
 class LoadedIndex:
     version: str
-    path: Path
-    manifest: dict[str, Any]
     documents: dict[str, Document]
     rows: list[Unit]  # searchable units, in the row order of the vectors and lexical index
     vectors: Vectors
@@ -49,10 +45,6 @@ class LoadedIndex:
     article_vocab: dict[str, int]
     article_keys: list[str]  # in the order of ``articles``
     article_of_row: npt.NDArray[np.int64]  # row → position in ``article_keys``
-
-    @property
-    def model_name(self) -> str:
-        return str(self.manifest["model"]["name"])
 
 
 def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
@@ -66,8 +58,7 @@ def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
         units = [Unit.from_dict(json.loads(line)) for line in _lines(path / "units.jsonl")]
         documents: dict[str, Document] = {}
         for doc_id, entry in manifest["documents"].items():
-            text = (path / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8")
-            documents[doc_id] = Document(DocumentMeta(**entry["meta"]), text, [])
+            documents[doc_id] = Document(DocumentMeta(**entry["meta"]), [])
         for unit in units:
             doc = documents[unit.doc_id]
             doc.units.append(unit)
@@ -92,7 +83,7 @@ def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
         )
     log.info("loaded index %s: %d documents, %d searchable units", path.name, len(documents), len(rows))
     return LoadedIndex(
-        path.name, path, manifest, documents, rows, vectors, dense, lexical, _vocab(lexical),
+        path.name, documents, rows, vectors, dense, lexical, _vocab(lexical),
         articles, _vocab(articles), list(positions), article_of_row,
     )  # fmt: skip
 

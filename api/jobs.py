@@ -10,7 +10,6 @@ import re
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ log = logging.getLogger(__name__)
 
 class JobNotFound(IngestError):
     def __init__(self, job_id: str) -> None:
-        super().__init__(f"no job '{job_id}' in this process")
+        super().__init__(f"no job '{job_id}'")
 
 
 @dataclass
@@ -54,14 +53,13 @@ class Job:
 class Jobs:
     """Runs builds of ``settings.corpus_dir``; a second request while one runs is refused
     (409), as is any request while another process (a CLI build, another worker) holds the
-    index lock. Each job's state is also written to ``index/.jobs/<id>.json`` so that any
-    worker of the service can report it."""
+    index lock. Each job's state lives in ``index/.jobs/<id>.json``, rewritten at every step,
+    so that any worker of the service reports it."""
 
     def __init__(self, settings: IngestSettings, embedder: Embedder, on_done: Callable[[], None]) -> None:
         self.settings = settings
         self.embedder = embedder
         self.on_done = on_done
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._running: Job | None = None
 
@@ -72,18 +70,12 @@ class Jobs:
             if store.build_running(self.settings.index_dir):
                 raise BuildInProgress("another index build is running")
             job = self._running = Job(uuid.uuid4().hex[:12])
-            self._jobs[job.id] = job
-            while len(self._jobs) > KEEP_JOBS:
-                self._jobs.popitem(last=False)
         self._save(job)
         self._prune_files()
         threading.Thread(target=self._run, args=(job,), name=f"reindex-{job.id}", daemon=True).start()
         return job
 
     def get(self, job_id: str) -> Job:
-        job = self._jobs.get(job_id)
-        if job is not None:
-            return job
         path = self._path(job_id) if JOB_ID.match(job_id) else None
         if path is None or not path.exists():
             raise JobNotFound(job_id)

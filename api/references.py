@@ -46,9 +46,8 @@ def document_aliases(meta: DocumentMeta) -> set[str]:
         number = meta.number.lower()
         aliases |= {number, _ascii_d(number)}
         if meta.doc_type:
-            short = f"{meta.doc_type.lower()} {number.split('/')[0]}"
-            aliases |= {short, f"{meta.doc_type.lower()} số {number.split('/')[0]}"}
-            aliases.add(f"{_initials(meta.doc_type.lower())} {number.split('/')[0]}")
+            kind, serial = meta.doc_type.lower(), number.split("/")[0]  # "quyết định", "131"
+            aliases |= {f"{kind} {serial}", f"{kind} số {serial}", f"{_initials(kind)} {serial}"}
     return {a for a in aliases if len(a) >= 4}
 
 

@@ -11,7 +11,7 @@ from .settings import get_settings
 _LIMITS = get_settings()
 
 
-def _printable(value: str) -> str:
+def printable(value: str) -> str:
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
         raise ValueError("text must not contain control characters")
     return value
@@ -20,7 +20,7 @@ def _printable(value: str) -> str:
 Question = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=_LIMITS.max_question_chars),
-    AfterValidator(_printable),
+    AfterValidator(printable),
 ]
 TopK = Annotated[int, Field(ge=1, le=_LIMITS.max_top_k)]
 DocId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
@@ -53,7 +53,7 @@ class SearchRequest(Strict):
 class Turn(Strict):
     role: Literal["user", "assistant"]
     content: Annotated[
-        str, StringConstraints(max_length=_LIMITS.max_question_chars * 4), AfterValidator(_printable)
+        str, StringConstraints(max_length=_LIMITS.max_question_chars * 4), AfterValidator(printable)
     ]
 
 

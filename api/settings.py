@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from ingest.settings import IngestSettings
 
@@ -32,6 +32,7 @@ class Settings(IngestSettings):
     outside_topics: Path | None = DEFAULT_OUTSIDE_TOPICS
     abstain_min_dense: float = Field(0.82, ge=-1, le=1)
     abstain_min_margin: float = Field(-0.0175, ge=-2, le=2)
+    _topics: list[Topic] = PrivateAttr(default_factory=list)
     # Answers: "extractive" (no network) or "openai" (any OpenAI-compatible chat endpoint).
     generator: Literal["extractive", "openai"] = "extractive"
     llm_base_url: str | None = None  # e.g. http://localhost:8080/v1
@@ -56,20 +57,18 @@ class Settings(IngestSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("outside_topics")
-    @classmethod
-    def _topics_readable(cls, value: Path | None) -> Path | None:
-        # Read once here so a broken file stops the service at start, with the line named.
-        if value is not None:
-            try:
-                load_topics(value)
-            except OSError as exc:
-                raise ValueError(f"cannot read VNLAW_OUTSIDE_TOPICS: {exc}") from exc
-        return value
+    @model_validator(mode="after")
+    def _read_topics(self) -> Settings:
+        # Read with the settings, so a broken file stops the service at start, with the line named.
+        try:
+            self._topics = load_topics(self.outside_topics) if self.outside_topics is not None else []
+        except OSError as exc:
+            raise ValueError(f"cannot read VNLAW_OUTSIDE_TOPICS: {exc}") from exc
+        return self
 
-    @cached_property
+    @property
     def topics(self) -> list[Topic]:
-        return load_topics(self.outside_topics) if self.outside_topics is not None else []
+        return self._topics
 
     @model_validator(mode="after")
     def _generator_complete(self) -> Settings:

@@ -39,8 +39,13 @@ class IndexHolder:
         """Load ``index/current`` if it changed; True when a new version was loaded.
 
         A version that fails its checks is refused once (logged, never retried); with nothing
-        loaded yet, the newest older version that passes is served instead.
+        loaded yet, the newest older version that passes is served instead. Callers (the
+        watcher, a finished re-index job, a rollback) take turns, so a version loads once.
         """
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         name = store.current_name(self.settings.index_dir)
         serving = self.retriever.index.version if self.retriever else None
         if name is None or name == serving or name in self._refused:
@@ -57,8 +62,7 @@ class IndexHolder:
                 log.error("index version %s refused: %s", candidate, exc)
                 self._refused.add(candidate)
                 continue
-            with self._lock:
-                self.retriever = Retriever(loaded, self.embedder, outside=self.outside)
+            self.retriever = Retriever(loaded, self.embedder, outside=self.outside)
             log.info("serving index version %s", candidate)
             return True
         return False

@@ -66,28 +66,20 @@ def test_named_article_of_a_code(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "answered"),
     [
-        "Công thức nấu phở bò Nam Định?",
-        "Hạn mức giao đất ở tại nông thôn là bao nhiêu?",
-        "Thuế suất thuế giá trị gia tăng đối với hàng hóa thông thường là bao nhiêu?",
+        ("Công thức nấu phở bò Nam Định?", False),
+        ("Hạn mức giao đất ở tại nông thôn là bao nhiêu?", False),
+        ("Thuế suất thuế giá trị gia tăng đối với hàng hóa thông thường là bao nhiêu?", False),
+        ("Người lao động được nghỉ hằng năm bao nhiêu ngày?", True),
+        ("Hợp đồng vay tài sản có phải lập thành văn bản không?", True),
     ],
 )
-def test_a_question_outside_the_corpus_is_declined(client: TestClient, question: str) -> None:
+def test_only_questions_the_corpus_covers_are_answered(
+    client: TestClient, question: str, answered: bool
+) -> None:
     body = client.post("/ask", json={"question": question}).json()
-    assert body["abstained"] is True
-    assert body["citations"] == []
-    assert "Bộ luật Lao động 2019" in body["answer"]
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Người lao động được nghỉ hằng năm bao nhiêu ngày?",
-        "Hợp đồng vay tài sản có phải lập thành văn bản không?",
-    ],
-)
-def test_a_question_the_codes_answer_is_answered(client: TestClient, question: str) -> None:
-    body = client.post("/ask", json={"question": question}).json()
-    assert body["abstained"] is False
-    assert body["citations"]
+    assert body["abstained"] is not answered
+    assert bool(body["citations"]) is answered
+    if not answered:  # the decline says what the corpus covers
+        assert "Bộ luật Lao động 2019" in body["answer"]

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..deps import HolderDep
+from ..deps import RetrieverDep
 
 router = APIRouter(tags=["health"])
 
@@ -12,8 +12,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="An index is loaded and queries can be answered")
-def readyz(holder: HolderDep) -> dict[str, str]:
-    retriever = holder.require()
+def readyz(retriever: RetrieverDep) -> dict[str, str]:
     return {"status": "ready", "index_version": retriever.index.version}
 
 

@@ -251,7 +251,6 @@
 
   function Chat(ui) {
     this.ui = ui;
-    this.history = [];
     this.turns = []; // {question, result} of this conversation, kept in sessionStorage
     this.busy = false;
     this.controller = null;
@@ -326,7 +325,6 @@
     this.generation++;
     if (this.controller) this.controller.abort();
     this.controller = null;
-    this.history = [];
     this.turns = [];
     this.setBusy(false);
     clear(this.ui.log);
@@ -380,7 +378,7 @@
   Chat.prototype.ask = function (question) {
     if (this.busy) return;
     this.ui.log.appendChild(userMessage(question));
-    this.run(question, this.history.slice(-HISTORY_TURNS));
+    this.run(question, this.recentHistory());
   };
 
   function userMessage(question) {
@@ -390,10 +388,18 @@
   }
 
   Chat.prototype.remember = function (question, result) {
-    this.history.push(
-      { role: "user", content: question.slice(0, MAX_TURN_CHARS) },
-      { role: "assistant", content: result.answer.slice(0, MAX_TURN_CHARS) });
     this.turns.push({ question: question, result: result });
+  };
+
+  // The last turns as /ask takes them.
+  Chat.prototype.recentHistory = function () {
+    var messages = [];
+    this.turns.forEach(function (t) {
+      messages.push(
+        { role: "user", content: t.question.slice(0, MAX_TURN_CHARS) },
+        { role: "assistant", content: t.result.answer.slice(0, MAX_TURN_CHARS) });
+    });
+    return messages.slice(-HISTORY_TURNS);
   };
 
   // The conversation of this tab after a reload, shown as it was (no announcement).
@@ -504,12 +510,11 @@
     }
   }
 
+  // Only what checkResult itself once returned is shown again; anything else was not stored
+  // by this script.
   function isTurn(t) {
-    return !!t && typeof t.question === "string" && !!t.result &&
-      typeof t.result.answer === "string" && typeof t.result.abstained === "boolean" &&
-      Array.isArray(t.result.citations) && t.result.citations.every(function (c) {
-        return !!c && typeof c.label === "string" && typeof c.doc_title === "string";
-      });
+    return !!t && typeof t.question === "string" &&
+      JSON.stringify(checkResult(t.result)) === JSON.stringify(t.result);
   }
 
   Chat.prototype.fail = function (msg, question, history, error) {
