@@ -21,6 +21,8 @@ from ingest.embed import Embedder
 from ingest.errors import BuildInProgress, IngestError
 from ingest.settings import IngestSettings
 
+from .metrics import REINDEX_JOBS
+
 KEEP_JOBS = 50
 JOB_ID = re.compile(r"^[0-9a-f]{12}$")
 log = logging.getLogger(__name__)
@@ -133,6 +135,9 @@ class Jobs:
             job.errors, job.state = [f"unexpected error: {exc}"], "failed"
         finally:
             job.finished_at = _now()
+            REINDEX_JOBS.labels(job.state).inc()
+            if job.state == "failed":
+                log.error("re-index job %s failed: %s", job.id, "; ".join(job.errors))
             self._save(job)
             with self._lock:
                 self._running = None

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from ingest import segment
 from ingest.embed import Embedder
 
 from . import errors
@@ -42,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything loaded lazily is loaded here, before the first request: the first
+        # queries and a re-index job would otherwise race to load the same models.
+        await asyncio.to_thread(segment.load_models)
         embedder = await asyncio.to_thread(Embedder.from_settings, settings)
         batcher = QueryBatcher(embedder)
         outside = await asyncio.to_thread(OutsideTopics.embed, settings.topics, embedder)

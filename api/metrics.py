@@ -17,6 +17,9 @@ LATENCY = Histogram(
 ABSTENTIONS = Counter("vnlaw_abstentions_total", "Questions answered with an abstention.")
 INDEX_UNITS = Gauge("vnlaw_index_units", "Searchable units in the served index version.")
 INDEX_RELOADS = Counter("vnlaw_index_reloads_total", "Index versions loaded by this process.")
+REINDEX_JOBS = Counter(
+    "vnlaw_reindex_jobs_total", "Re-index jobs run by this process, by outcome.", ["state"]
+)
 
 
 @contextmanager

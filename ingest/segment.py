@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from functools import cache
 
 from ingest.normalize import match_form
+from ingest.once import once
 
 Span = tuple[int, int]
 
@@ -36,10 +36,11 @@ _ENUMERATOR = re.compile(
 )
 
 
-@cache
+@once
 def _sent_tokenize() -> Callable[[str], list[str]]:
     from underthesea import sent_tokenize
 
+    sent_tokenize("Khởi động.")  # load its abbreviation table now, not inside a real call
     return sent_tokenize  # type: ignore[no-any-return]
 
 
@@ -133,12 +134,18 @@ def _canonical_code(code: str) -> str:
     return "".join(_D_TO_DJ.get(p, p) for p in parts)
 
 
-@cache
+@once
 def _word_tokenize() -> Callable[[str], list[str]]:
     from underthesea import word_tokenize
 
     word_tokenize("khởi động")  # load the CRF model now, not inside the first real call
     return word_tokenize  # type: ignore[no-any-return]
+
+
+def load_models() -> None:
+    """Load underthesea's sentence and word models now (the service does so before it is ready)."""
+    _sent_tokenize()
+    _word_tokenize()
 
 
 def _word_tokens(text: str, out: list[str]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from uvicorn._types import ASGIApplication
@@ -26,6 +27,18 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 REPO = Path(__file__).parent.parent
 MODEL_DIR = REPO / "models"
+
+TOKEN = "kiem-thu-quan-tri-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+# A loaded CPU (CI on a busy machine) can make any request slow; tests wait on conditions,
+# so this only bounds how long a broken server can hang a test.
+HTTP_TIMEOUT = 120.0
+NEW_DOC = (
+    "Điều 1. Phạm vi điều chỉnh\n"
+    "Nghị quyết này quy định giờ mở cửa của nhà văn hóa thiếu nhi vào ngày Chủ nhật.\n"
+    "Điều 2. Giờ mở cửa\n"
+    "Nhà văn hóa thiếu nhi mở cửa từ 7 giờ đến 21 giờ vào ngày Chủ nhật.\n"
+)
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +73,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_job(url: str, job_id: str) -> dict[str, object]:
+    """Poll a re-index job until it ends; its final state."""
+    deadline = time.monotonic() + 600
+    while True:
+        job: dict[str, object] = httpx.get(
+            f"{url}/admin/jobs/{job_id}", headers=AUTH, timeout=HTTP_TIMEOUT
+        ).json()
+        if job["state"] != "running":
+            return job
+        assert time.monotonic() < deadline, "job never finished"
+        time.sleep(0.1)
 
 
 @contextmanager

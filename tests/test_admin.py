@@ -1,6 +1,7 @@
 """Operators' API over a live uvicorn server: re-index under load, uploads, rollback."""
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,44 +21,26 @@ from ingest.build import build
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
-from .conftest import REPO, serve
-
-TOKEN = "kiem-thu-quan-tri-0123456789"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NEW_DOC = (
-    "Điều 1. Phạm vi điều chỉnh\n"
-    "Nghị quyết này quy định giờ mở cửa của nhà văn hóa thiếu nhi vào ngày Chủ nhật.\n"
-    "Điều 2. Giờ mở cửa\n"
-    "Nhà văn hóa thiếu nhi mở cửa từ 7 giờ đến 21 giờ vào ngày Chủ nhật.\n"
-)
+from .conftest import AUTH, HTTP_TIMEOUT, NEW_DOC, REPO, TOKEN, serve, wait_job
 
 
 @dataclass
 class Live:
     url: str
     settings: Settings
+    http: httpx.Client  # bound to url
 
 
 @pytest.fixture
 def live(fresh_settings: IngestSettings, embedder: Embedder) -> Iterator[Live]:
     build(fresh_settings, embedder_factory=lambda: embedder)
     settings = Settings(**fresh_settings.model_dump(), admin_token=TOKEN, max_upload_bytes=4096)
-    with serve(create_app(settings)) as url:
-        yield Live(url, settings)
-
-
-def wait_job(url: str, job_id: str) -> dict[str, object]:
-    deadline = time.monotonic() + 300
-    while True:
-        job: dict[str, object] = httpx.get(f"{url}/admin/jobs/{job_id}", headers=AUTH).json()
-        if job["state"] != "running":
-            return job
-        assert time.monotonic() < deadline, "job never finished"
-        time.sleep(0.1)
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=HTTP_TIMEOUT) as http:
+        yield Live(url, settings, http)
 
 
 def serving(url: str) -> str:
-    version: str = httpx.get(f"{url}/readyz").json()["index_version"]
+    version: str = httpx.get(f"{url}/readyz", timeout=HTTP_TIMEOUT).json()["index_version"]
     return version
 
 
@@ -68,7 +51,7 @@ def test_reindex_under_load_loses_no_request(live: Live) -> None:
 
     def client() -> None:
         nonlocal answered
-        with httpx.Client(base_url=live.url, timeout=60) as c:
+        with httpx.Client(base_url=live.url, timeout=HTTP_TIMEOUT) as c:
             while not stop.is_set():
                 r = c.post("/search", json={"query": "nhà văn hóa thiếu nhi mở cửa ngày Chủ nhật"})
                 if r.status_code != 200:
@@ -88,10 +71,10 @@ def test_reindex_under_load_loses_no_request(live: Live) -> None:
             },
             ensure_ascii=False,
         )
-        r = httpx.post(f"{live.url}/admin/documents", files=files, data={"meta": meta}, headers=AUTH)
+        r = live.http.post("/admin/documents", files=files, data={"meta": meta}, headers=AUTH)
         assert r.status_code == 201, r.text
         before = serving(live.url)
-        r = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+        r = live.http.post("/admin/reindex", headers=AUTH)
         assert r.status_code == 202
         job = wait_job(live.url, str(r.json()["id"]))
         assert job["state"] == "succeeded", job
@@ -103,7 +86,7 @@ def test_reindex_under_load_loses_no_request(live: Live) -> None:
             w.join()
     assert not failures
     assert answered > 0
-    hits = httpx.post(f"{live.url}/search", json={"query": "nhà văn hóa thiếu nhi mở cửa Chủ nhật"}).json()
+    hits = live.http.post("/search", json={"query": "nhà văn hóa thiếu nhi mở cửa Chủ nhật"}).json()
     assert hits["results"][0]["doc_id"] == "nq-nha-van-hoa"
     assert hits["results"][0]["doc_number"] == "12/NQ-HĐND"
 
@@ -111,15 +94,36 @@ def test_reindex_under_load_loses_no_request(live: Live) -> None:
 def test_one_build_at_a_time(live: Live) -> None:
     # Another process (a CLI build, another worker) holding the index lock: refused, not queued.
     with store.build_lock(live.settings.index_dir):
-        second = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
-        rollback = httpx.post(f"{live.url}/admin/index/rollback", json={}, headers=AUTH)
+        second = live.http.post("/admin/reindex", headers=AUTH)
+        rollback = live.http.post("/admin/index/rollback", json={}, headers=AUTH)
     assert second.status_code == 409
     assert "running" in second.json()["detail"]
     assert rollback.status_code == 409
-    first = httpx.post(f"{live.url}/admin/reindex", headers=AUTH)
+    first = live.http.post("/admin/reindex", headers=AUTH)
     assert first.status_code == 202
     assert wait_job(live.url, str(first.json()["id"]))["state"] == "succeeded"
-    assert httpx.get(f"{live.url}/admin/jobs/khong-co", headers=AUTH).status_code == 404
+    assert live.http.get("/admin/jobs/khong-co", headers=AUTH).status_code == 404
+
+
+def test_a_failed_job_says_why_in_its_state_the_log_and_the_metrics(
+    live: Live, caplog: pytest.LogCaptureFixture
+) -> None:
+    (live.settings.corpus_dir / "hong.docx").write_bytes(b"not a zip archive")
+    before = live.http.get("/metrics").text
+    job = live.http.post("/admin/reindex", headers=AUTH).json()
+    with caplog.at_level(logging.ERROR, logger="api.jobs"):
+        done = wait_job(live.url, str(job["id"]))
+    assert done["state"] == "failed"
+    assert any("hong.docx" in e for e in done["errors"])  # type: ignore[attr-defined]
+    assert any(job["id"] in r.getMessage() and "hong.docx" in r.getMessage() for r in caplog.records)
+    assert failed_jobs(live.http.get("/metrics").text) == failed_jobs(before) + 1
+
+
+def failed_jobs(metrics: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith('vnlaw_reindex_jobs_total{state="failed"}'):
+            return float(line.split()[-1])
+    return 0.0
 
 
 def test_old_job_files_are_pruned(live: Live) -> None:
@@ -129,7 +133,7 @@ def test_old_job_files_are_pruned(live: Live) -> None:
         stale = jobs / f"{i:012x}.json"
         stale.write_text("{}", encoding="utf-8")
         os.utime(stale, (1_000_000 + i, 1_000_000 + i))
-    job = httpx.post(f"{live.url}/admin/reindex", headers=AUTH).json()
+    job = live.http.post("/admin/reindex", headers=AUTH).json()
     assert wait_job(live.url, str(job["id"]))["state"] == "succeeded"
     left = {p.stem for p in jobs.glob("*.json")}
     assert len(left) == KEEP_JOBS
@@ -138,23 +142,23 @@ def test_old_job_files_are_pruned(live: Live) -> None:
 
 
 def test_remove_versions_and_rollback(live: Live) -> None:
-    r = httpx.delete(f"{live.url}/admin/documents/qd-mau-2023", headers=AUTH)
+    r = live.http.delete("/admin/documents/qd-mau-2023", headers=AUTH)
     assert r.status_code == 200
-    assert httpx.delete(f"{live.url}/admin/documents/qd-mau-2023", headers=AUTH).status_code == 404
+    assert live.http.delete("/admin/documents/qd-mau-2023", headers=AUTH).status_code == 404
     old = serving(live.url)
-    job = wait_job(live.url, str(httpx.post(f"{live.url}/admin/reindex", headers=AUTH).json()["id"]))
+    job = wait_job(live.url, str(live.http.post("/admin/reindex", headers=AUTH).json()["id"]))
     assert job["removed"] == ["qd-mau-2023"]
-    docs = {d["doc_id"] for d in httpx.get(f"{live.url}/documents").json()["documents"]}
+    docs = {d["doc_id"] for d in live.http.get("/documents").json()["documents"]}
     assert docs == {"luat-mau-2020"}
 
-    versions = httpx.get(f"{live.url}/admin/index/versions", headers=AUTH).json()["versions"]
+    versions = live.http.get("/admin/index/versions", headers=AUTH).json()["versions"]
     assert [v["version"] for v in versions] == [old, job["version"]]
     assert versions[-1]["current"]
-    r = httpx.post(f"{live.url}/admin/index/rollback", json={}, headers=AUTH)
+    r = live.http.post("/admin/index/rollback", json={}, headers=AUTH)
     assert r.status_code == 200
     assert r.json()["version"] == old
     assert serving(live.url) == old
-    r = httpx.post(f"{live.url}/admin/index/rollback", json={"version": "../../etc"}, headers=AUTH)
+    r = live.http.post("/admin/index/rollback", json={"version": "../../etc"}, headers=AUTH)
     assert r.status_code == 404
 
 
@@ -175,7 +179,7 @@ def test_killed_build_leaves_the_service_answering(live: Live) -> None:
         time.sleep(0.01)
     proc.kill()
     proc.wait()
-    r = httpx.post(f"{live.url}/search", json={"query": "nghỉ hằng năm"})
+    r = live.http.post("/search", json={"query": "nghỉ hằng năm"})
     assert r.status_code == 200
     assert serving(live.url) == before
 
@@ -193,16 +197,16 @@ def test_killed_build_leaves_the_service_answering(live: Live) -> None:
 )
 def test_upload_abuse_is_refused(live: Live, name: str, content: bytes, status: int) -> None:
     before = sorted(p.name for p in live.settings.corpus_dir.iterdir())
-    r = httpx.post(f"{live.url}/admin/documents", files={"file": (name, content)}, headers=AUTH)
+    r = live.http.post("/admin/documents", files={"file": (name, content)}, headers=AUTH)
     assert r.status_code == status, r.text
     assert r.json()["detail"]
     assert sorted(p.name for p in live.settings.corpus_dir.iterdir()) == before
 
 
 def test_admin_needs_the_token(live: Live) -> None:
-    assert httpx.post(f"{live.url}/admin/reindex").status_code == 401
-    assert httpx.post(f"{live.url}/admin/reindex", headers={"Authorization": "Bearer sai"}).status_code == 401
-    assert httpx.get(f"{live.url}/admin/index/versions").status_code == 401
+    assert live.http.post("/admin/reindex").status_code == 401
+    assert live.http.post("/admin/reindex", headers={"Authorization": "Bearer sai"}).status_code == 401
+    assert live.http.get("/admin/index/versions").status_code == 401
 
 
 def test_admin_is_closed_without_a_configured_token(built_settings: IngestSettings) -> None:

@@ -28,6 +28,8 @@ from api.main import create_app
 from api.settings import Settings
 from ingest.settings import IngestSettings
 
+from .conftest import HTTP_TIMEOUT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -139,7 +141,10 @@ class HostSite:
                 """The real API's answer, replayed in steps the test controls: the first token
                 event, then (gate 0) the other tokens, then (gate 1) the final event."""
                 reply = httpx.post(
-                    f"{site.api}/ask", content=body, headers={"Content-Type": "application/json"}
+                    f"{site.api}/ask",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=HTTP_TIMEOUT,
                 )
                 events = [e + "\n\n" for e in reply.text.split("\n\n") if e.strip()]
                 self.send_response(reply.status_code)
@@ -242,7 +247,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(ANSWER_WAIT_MS)
     return page
 
 
@@ -515,7 +520,9 @@ def test_feedback_is_sent_cross_origin_and_stored(api: ApiServer, host: HostSite
     reply.get_by_role("button", name="Gửi góp ý").click()
     expect(reply.get_by_text("Cảm ơn bạn đã góp ý!")).to_be_visible()
 
-    listing = httpx.get(f"{api.origin}/feedback", headers={"Authorization": f"Bearer {TOKEN}"})
+    listing = httpx.get(
+        f"{api.origin}/feedback", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=HTTP_TIMEOUT
+    )
     assert listing.status_code == 200
     newest = listing.json()["items"][0]
     assert newest["rating"] == "up"
@@ -523,7 +530,7 @@ def test_feedback_is_sent_cross_origin_and_stored(api: ApiServer, host: HostSite
     assert newest["question"] == QUESTION
     assert newest["answer"].startswith("Theo")
     assert newest["citations"][0]["doc_number"] == "77/QĐ-TTg"
-    assert httpx.get(f"{api.origin}/feedback").status_code == 401
+    assert httpx.get(f"{api.origin}/feedback", timeout=HTTP_TIMEOUT).status_code == 401
 
 
 @pytest.mark.parametrize("where", ["page", "embed"])

@@ -11,9 +11,7 @@ from ingest.build import build
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
-from .conftest import REPO, free_port
-
-TOKEN = "kiem-thu-quan-tri-0123456789"
+from .conftest import AUTH, HTTP_TIMEOUT, REPO, TOKEN, free_port
 
 
 def test_all_workers_switch_versions_and_share_jobs(
@@ -48,7 +46,8 @@ def test_all_workers_switch_versions_and_share_jobs(
     def versions(n: int) -> set[str]:
         seen = set()
         for _ in range(n):
-            with httpx.Client() as c:  # a new connection each time, so both workers answer
+            # A new connection each time, so both workers answer.
+            with httpx.Client(timeout=HTTP_TIMEOUT) as c:
                 try:
                     r = c.get(f"{url}/readyz")
                 except httpx.TransportError:  # not listening yet
@@ -65,15 +64,15 @@ def test_all_workers_switch_versions_and_share_jobs(
             time.sleep(0.2)
         doc = fresh_settings.corpus_dir / "qd-mau-2023.txt"
         doc.write_text(doc.read_text(encoding="utf-8") + "Điều 3. Hiệu lực thi hành.\n", encoding="utf-8")
-        r = httpx.post(f"{url}/admin/reindex", headers={"Authorization": f"Bearer {TOKEN}"})
+        r = httpx.post(f"{url}/admin/reindex", headers=AUTH, timeout=HTTP_TIMEOUT)
         assert r.status_code == 202
         job_id = r.json()["id"]
         deadline = time.monotonic() + 180
         while True:
             states = set()
             for _ in range(6):
-                with httpx.Client() as c:
-                    got = c.get(f"{url}/admin/jobs/{job_id}", headers={"Authorization": f"Bearer {TOKEN}"})
+                with httpx.Client(timeout=HTTP_TIMEOUT) as c:
+                    got = c.get(f"{url}/admin/jobs/{job_id}", headers=AUTH)
                     assert got.status_code == 200, got.text
                     states.add(got.json()["state"])
             if states == {"succeeded"}:
