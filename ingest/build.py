@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,14 @@ import faiss
 import numpy as np
 
 from . import store
+from .cache import BuildCache
 from .embed import Embedder, Vectors, model_id
 from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch
 from .load import SUPPORTED_SUFFIXES, read_text
 from .meta import meta_path, read_meta
 from .normalize import display_form
 from .parse import parse_units
+from .progress import Progress
 from .segment import tokenize_many
 from .settings import IngestSettings
 from .units import ParsedDocument, Unit
@@ -44,6 +46,7 @@ class BuildReport:
     units: int = 0
     searchable: int = 0
     embedded: int = 0
+    resumed: int = 0  # documents whose vectors an interrupted build had already made
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -145,7 +148,6 @@ def build(
     settings: IngestSettings,
     embedder_factory: Callable[[], Embedder] | None = None,
     log: Log = lambda _msg: None,
-    progress: bool = False,
     force: bool = False,
 ) -> BuildReport:
     """Build a new index version from ``settings.corpus_dir`` and switch to it.
@@ -191,8 +193,9 @@ def build(
             raise BuildFailed(errors)
         report.removed = sorted(set(prev_docs) - set(hashes))
         report.timings["parse"] = time.perf_counter() - started
-        _write_version(settings, report, docs, previous, embedder_factory, log, progress)
+        _write_version(settings, report, docs, previous, embedder_factory, log)
         store.switch_current(index_dir, report.version or "")
+        BuildCache(index_dir, model).clear()
         pruned = store.prune(index_dir, settings.keep_versions)
         if pruned:
             log(f"pruned old versions: {', '.join(pruned)}")
@@ -207,7 +210,6 @@ def _write_version(
     previous: _Previous | None,
     embedder_factory: Callable[[], Embedder] | None,
     log: Log,
-    progress: bool,
 ) -> None:
     assert report.version is not None
     tmp = settings.index_dir / f"{store.TMP_PREFIX}{report.version}"
@@ -217,7 +219,7 @@ def _write_version(
     blocks: list[Vectors] = []
     documents: dict[str, Any] = {}
     fresh = [d for d in docs if isinstance(d, ParsedDocument)]
-    fresh_tokens, fresh_vectors = _analyse(fresh, settings, embedder_factory, report, log, progress)
+    fresh_tokens, fresh_vectors = _analyse(fresh, settings, embedder_factory, report, log)
     model_name, dim = _model_of(settings), 0
     for doc in docs:
         if isinstance(doc, str):
@@ -242,7 +244,7 @@ def _write_version(
             "source": doc.source,
             "meta": doc.meta.to_dict(),
             "units": len(doc.units),
-            "searchable_units": sum(u.searchable for u in doc.units),
+            "searchable_units": doc.searchable_count,
             "articles": sum(u.kind == "dieu" for u in doc.units),
         }
     if not dim:
@@ -273,22 +275,27 @@ def _analyse(
     embedder_factory: Callable[[], Embedder] | None,
     report: BuildReport,
     log: Log,
-    progress: bool,
 ) -> tuple[dict[str, list[list[str]]], dict[str, Vectors]]:
-    """Tokens and vectors for the searchable units of changed documents."""
-    if not fresh:
-        return {}, {}
-    searchable = [(d, [u for u in d.units if u.searchable]) for d in fresh]
-    t0 = time.perf_counter()
-    # Headings and intros repeat across a clause's siblings: tokenise each distinct string once.
-    strings = sorted({p for _, units in searchable for u in units for p in lexical_parts(u)})
-    log(f"tokenising {len(strings)} passages")
-    token_of = dict(zip(strings, tokenize_many(strings), strict=True))
-    tokens = {
-        d.meta.doc_id: [[t for p in lexical_parts(u) for t in token_of[p]] for u in units]
-        for d, units in searchable
-    }
-    report.timings["tokenise"] = time.perf_counter() - t0
+    """Tokens and vectors for the searchable units of changed documents.
+
+    Documents go through in chunks of about ``settings.build_chunk_units`` units; each
+    finished document is kept in the build cache, so a killed build resumes from there.
+    """
+    tokens: dict[str, list[list[str]]] = {}
+    vectors: dict[str, Vectors] = {}
+    cache = BuildCache(settings.index_dir, _model_of(settings))
+    todo = []
+    for doc in fresh:
+        hit = cache.get(doc.content_hash)
+        if hit is None:
+            todo.append(doc)
+        else:
+            tokens[doc.meta.doc_id], vectors[doc.meta.doc_id] = hit
+    report.resumed = len(fresh) - len(todo)
+    if report.resumed:
+        log(f"resuming: {report.resumed} documents were finished by an interrupted build")
+    if not todo:
+        return tokens, vectors
     t0 = time.perf_counter()
     embedder = embedder_factory() if embedder_factory else Embedder.from_settings(settings)
     report.timings["model_load"] = time.perf_counter() - t0
@@ -296,12 +303,51 @@ def _analyse(
     if embedder.name != expected:
         # The manifest records the settings' model; vectors from another one must not hide under it.
         raise ModelMismatch(f"embedder is {embedder.name}, settings say {expected}")
-    texts = [dense_text(u) for _, units in searchable for u in units]
-    log(f"embedding {len(texts)} units with {embedder.name}")
+    total = sum(d.searchable_count for d in todo)
+    log(f"embedding {total} units of {len(todo)} documents with {embedder.name}")
+    progress = Progress(total, log)
+    for chunk in _chunks(todo, settings.build_chunk_units):
+        chunk_tokens, chunk_vectors = _analyse_chunk(chunk, embedder, report)
+        for doc in chunk:
+            doc_id = doc.meta.doc_id
+            tokens[doc_id], vectors[doc_id] = chunk_tokens[doc_id], chunk_vectors[doc_id]
+            cache.put(doc.content_hash, tokens[doc_id], vectors[doc_id])
+        progress.advance(sum(d.searchable_count for d in chunk))
+    report.embedded = total
+    return tokens, vectors
+
+
+def _chunks(docs: list[ParsedDocument], size: int) -> Iterator[list[ParsedDocument]]:
+    chunk: list[ParsedDocument] = []
+    units = 0
+    for doc in docs:
+        chunk.append(doc)
+        units += doc.searchable_count
+        if units >= size:
+            yield chunk
+            chunk, units = [], 0
+    if chunk:
+        yield chunk
+
+
+def _analyse_chunk(
+    docs: list[ParsedDocument], embedder: Embedder, report: BuildReport
+) -> tuple[dict[str, list[list[str]]], dict[str, Vectors]]:
+    searchable = [(d, [u for u in d.units if u.searchable]) for d in docs]
     t0 = time.perf_counter()
-    matrix = embedder.passages(texts, progress=progress)
-    report.timings["embed"] = time.perf_counter() - t0
-    report.embedded = len(texts)
+    # Headings and intros repeat across a clause's siblings: tokenise each distinct string once.
+    strings = sorted({p for _, units in searchable for u in units for p in lexical_parts(u)})
+    token_of = dict(zip(strings, tokenize_many(strings), strict=True))
+    tokens = {
+        d.meta.doc_id: [[t for p in lexical_parts(u) for t in token_of[p]] for u in units]
+        for d, units in searchable
+    }
+    t1 = time.perf_counter()
+    # One call per chunk: the model sorts the chunk's texts by length, so batches pad little.
+    matrix = embedder.passages([dense_text(u) for _, units in searchable for u in units])
+    t2 = time.perf_counter()
+    report.timings["tokenise"] = report.timings.get("tokenise", 0.0) + t1 - t0
+    report.timings["embed"] = report.timings.get("embed", 0.0) + t2 - t1
     vectors, row = {}, 0
     for d, units in searchable:
         vectors[d.meta.doc_id] = matrix[row : row + len(units)]

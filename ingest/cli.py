@@ -27,7 +27,7 @@ def _fail(message: str) -> typer.Exit:
 def _run_build(force: bool = False) -> BuildReport:
     settings = get_settings()
     try:
-        report = build(settings, log=lambda m: console.print(f"[dim]{m}[/dim]"), progress=True, force=force)
+        report = build(settings, log=lambda m: console.print(f"[dim]{m}[/dim]"), force=force)
     except IngestError as exc:
         raise _fail(str(exc)) from exc
     if report.noop:

@@ -68,27 +68,27 @@ class Embedder:
             settings.embed_max_tokens,
         )
 
-    def passages(self, texts: Sequence[str], progress: bool = False) -> Vectors:
+    def passages(self, texts: Sequence[str]) -> Vectors:
         import torch
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            return _encode(self.model, [self.passage_prefix + t for t in texts], self.batch_size, progress)
+            return _encode(self.model, [self.passage_prefix + t for t in texts], self.batch_size)
 
     def query(self, text: str) -> Vectors:
         vector: Vectors = self.queries([text])[0]
         return vector
 
     def queries(self, texts: Sequence[str]) -> Vectors:
-        return _encode(self.query_model, [self.query_prefix + t for t in texts], self.batch_size, False)
+        return _encode(self.query_model, [self.query_prefix + t for t in texts], self.batch_size)
 
 
-def _encode(model: SentenceTransformer, texts: list[str], batch_size: int, progress: bool) -> Vectors:
+def _encode(model: SentenceTransformer, texts: list[str], batch_size: int) -> Vectors:
     vectors = model.encode(
         texts,
         batch_size=batch_size,
-        show_progress_bar=progress,
+        show_progress_bar=False,
         convert_to_numpy=True,
         normalize_embeddings=True,
     )

@@ -28,6 +28,9 @@ class IngestSettings(BaseSettings):
     # ~98% of units whole and halves the cost of the longest ones.
     embed_max_tokens: int = Field(256, ge=16, le=8192)
     keep_versions: int = Field(5, ge=1, le=100)
+    # Builds embed documents in chunks of about this many units; each finished chunk is kept
+    # in index/.cache, so a killed build resumes from there (and logs its progress and ETA).
+    build_chunk_units: int = Field(2048, ge=1, le=1_000_000)
 
 
 @lru_cache(maxsize=1)

@@ -112,6 +112,10 @@ class ParsedDocument:
     content_hash: str
     source: str
 
+    @property
+    def searchable_count(self) -> int:
+        return sum(u.searchable for u in self.units)
+
     def outline(self) -> list[dict[str, Any]]:
         return [
             {"path": [list(s) for s in u.path], "kind": u.kind, "label": u.label, "heading": u.heading}

@@ -159,3 +159,70 @@ def test_documents_keep_fp32_vectors_and_questions_share_the_tables(embedder: Em
     assert (embedder.queries(texts) * exact.queries(texts)).sum(axis=1).min() > 0.95
     tables = embedder.model[0].auto_model.embeddings.word_embeddings.weight
     assert embedder.query_model[0].auto_model.embeddings.word_embeddings.weight is tables
+
+
+class FailsAfter:
+    """The real embedder, failing on its ``n + 1``-th batch of passages (a build cut short)."""
+
+    def __init__(self, embedder: Embedder, n: int) -> None:
+        self.embedder, self.n, self.name = embedder, n, embedder.name
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if self.n == 0:
+            raise RuntimeError("killed")
+        self.n -= 1
+        return self.embedder.passages(texts)
+
+
+def test_an_interrupted_build_resumes_from_the_documents_it_finished(
+    fresh_settings: IngestSettings, embedder: Embedder
+) -> None:
+    settings = fresh_settings.model_copy(update={"build_chunk_units": 1})  # one document per chunk
+    with pytest.raises(RuntimeError, match="killed"):
+        build(settings, embedder_factory=lambda: FailsAfter(embedder, 1))  # type: ignore[arg-type,return-value]
+    assert store.current_name(settings.index_dir) is None
+    lines: list[str] = []
+    report = build(settings, embedder_factory=lambda: embedder, log=lines.append)
+    assert report.resumed == 1
+    first = "luat-mau-2020"  # documents are embedded in doc_id order
+    units = json.loads((current(settings).path / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert report.embedded == units["qd-mau-2023"]["searchable_units"]
+    assert units[first]["searchable_units"] > 0
+    assert "resuming: 1 documents were finished by an interrupted build" in lines
+    assert any(line.startswith("embedded ") and "left" in line for line in lines)
+    assert not (settings.index_dir / ".cache").exists()  # a completed build leaves no cache
+    # The resumed version holds the vectors a build from scratch makes (bfloat16 results vary
+    # slightly with how texts are batched, hence cosine rather than equality).
+    again = build(fresh_settings, embedder_factory=lambda: embedder, force=True)
+    assert again.resumed == 0
+    fresh = np.load(current(settings).path / "vectors.npy")
+    resumed = np.load(settings.index_dir / str(report.version) / "vectors.npy")
+    assert (fresh * resumed).sum(axis=1).min() > 0.9999
+
+
+def test_a_killed_cli_build_resumes(fresh_settings: IngestSettings, embedder: Embedder) -> None:
+    law = (fresh_settings.corpus_dir / "luat-mau-2020.txt").read_text(encoding="utf-8")
+    for n in range(8):  # enough documents that the build is still running when one is cached
+        (fresh_settings.corpus_dir / f"ban-sao-{n}.txt").write_text(law, encoding="utf-8")
+    env = {
+        **os.environ,
+        "VNLAW_CORPUS_DIR": str(fresh_settings.corpus_dir),
+        "VNLAW_INDEX_DIR": str(fresh_settings.index_dir),
+        "VNLAW_MODEL_DIR": str(fresh_settings.model_dir),
+        "VNLAW_BUILD_CHUNK_UNITS": "1",
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "build"], cwd=REPO, env=env)
+    deadline = time.monotonic() + 300
+    while not list(fresh_settings.index_dir.glob(".cache/*/*.npz")):
+        assert proc.poll() is None, "build finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    assert store.current_name(fresh_settings.index_dir) is None
+    report = build(fresh_settings, embedder_factory=lambda: embedder)
+    assert report.resumed >= 1
+    assert len(report.changed) == 10
+    assert report.embedded < sum(
+        d["searchable_units"] for d in store.load_manifest(current(fresh_settings).path)["documents"].values()
+    )
