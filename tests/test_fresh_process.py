@@ -20,7 +20,7 @@ from ingest.build import build
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
-from .conftest import AUTH, HTTP_TIMEOUT, NEW_DOC, REPO, TOKEN, free_port, wait_job
+from .conftest import AUTH, HTTP_TIMEOUT, NEW_DOC, REPO, TOKEN, free_port, stop, wait_job
 
 CLIENTS = 8
 QUERIES = ["nghỉ hằng năm", "thời giờ làm việc", "mục tiêu chuyển đổi số", "hợp đồng lao động"]
@@ -55,8 +55,7 @@ def fresh_server(fresh_settings: IngestSettings, embedder: Embedder, tmp_path: P
                 time.sleep(0.1)
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop(server)
         log.close()
         # The server's own log, so that a failure shows the traceback of the server side.
         print((tmp_path / "server.log").read_text())

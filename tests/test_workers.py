@@ -11,7 +11,7 @@ from ingest.build import build
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
-from .conftest import AUTH, HTTP_TIMEOUT, REPO, TOKEN, free_port
+from .conftest import AUTH, HTTP_TIMEOUT, REPO, TOKEN, free_port, stop
 
 
 def test_all_workers_switch_versions_and_share_jobs(
@@ -85,5 +85,4 @@ def test_all_workers_switch_versions_and_share_jobs(
             assert time.monotonic() < deadline, "a worker kept serving the old version"
             time.sleep(0.2)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop(server)
