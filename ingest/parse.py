@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .normalize import match_form
 from .units import Path_, Unit, make_label
@@ -29,6 +30,21 @@ _ROMAN_ITEM = re.compile(r"([IVXLC]+)\.\s+(\S.*)")
 _NUMBERED = re.compile(r"(\d+)\.\s*(\S.*)")
 _LETTERED = re.compile(r"([a-zđ])\)\s*(.*)")
 _GAP = re.compile(r"\[\s*(\.\.\.|…)\s*\]")
+# Pháp điển annotations. A source note under an article heading names where the article was
+# enacted: "(Điều 51 Luật số 52/2014/QH13 ..., có hiệu lực thi hành kể từ ngày 01/01/2015)";
+# a cross-reference lists related pháp điển articles: "(Điều này có nội dung liên quan đến
+# Điều 8.4.NĐ.2.1. ...)". Both may run over several lines, until the parenthesis closes.
+_NOTE = re.compile(
+    r"\(Điều\s+(\d+)([a-zđ]?)\s+(Bộ luật|Luật|Hiến pháp|Pháp lệnh|Sắc lệnh|Nghị định|"
+    r"Nghị quyết(?: liên tịch)?|Thông tư(?: liên tịch)?|Quyết định|Chỉ thị)\b"
+    r"(?:[^()]*?\bsố\s+([^\s,;()]+))?"
+)
+_NOTE_EFFECTIVE = re.compile(r"có hiệu lực(?: thi hành)? kể từ ngày (\d{1,2}/\d{1,2}/\d{4})")
+_XREF = re.compile(r"\((Điều|Chương|Mục|Tiểu mục|Phần) này có nội dung liên quan")
+# A pháp điển article heading ("Điều 26.2.NĐ.2.4. Phạm vi ..."); the copy sometimes glues it to
+# the end of the previous article's last line.
+_PD_HEADING = re.compile(r"Điều\s+\d+\.\d+\.[A-ZĐ]+\.\d+(?:\.\d+)*[a-zđ]?\.\s*")
+_MAX_NOTE_LINES = 6
 _CLOSING = re.compile(
     r"(Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (đã )?được Quốc hội .*thông qua", re.IGNORECASE
 )
@@ -65,6 +81,41 @@ class _Node:
     unit_start: int
 
 
+@dataclass(frozen=True)
+class SourceNote:
+    """What a pháp điển source note says about its article."""
+
+    article: str  # the article's number in the document it was enacted in
+    doc_type: str  # "Luật", "Nghị định", ...
+    number: str | None  # số hiệu of that document
+    effective: str | None  # dd/mm/yyyy
+    text: str  # the note without its parentheses
+
+    @classmethod
+    def parse(cls, text: str) -> SourceNote | None:
+        m = _NOTE.match(text)
+        if m is None or "hiệu lực" not in text:
+            return None
+        effective = _NOTE_EFFECTIVE.search(text)
+        number = m.group(4).rstrip(".") if m.group(4) else None
+        return cls(
+            article=m.group(1) + m.group(2),
+            doc_type=m.group(3).strip(),
+            number=number,
+            effective=_date(effective.group(1)) if effective else None,
+            text=" ".join(text.strip()[1:-1].split()),
+        )
+
+
+def _date(text: str) -> str:
+    day, month, year = text.split("/")
+    return f"{int(day):02d}/{int(month):02d}/{year}"
+
+
+def _same_number(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and match_form(a).upper() == match_form(b).upper()
+
+
 @dataclass
 class _Line:
     start: int
@@ -83,10 +134,19 @@ def _lines(text: str, folded: str) -> Iterator[_Line]:
 
 
 class _Parser:
-    def __init__(self, doc_id: str, text: str, short_title: str) -> None:
+    def __init__(self, doc_id: str, text: str, short_title: str, number: str | None, partial: bool) -> None:
         self.doc_id = doc_id
         self.text = text
         self.short_title = short_title
+        self.number = number
+        # A partial text jumps from one quoted article to the next, however far.
+        self.max_article_gap = 10**6 if partial else _MAX_ARTICLE_GAP
+        # Pháp điển annotations: spans (start → end) left out of unit text, and the article headings
+        # (or, when the copy lost the heading, the note itself) that open a noted article.
+        self.skipped: dict[int, int] = {}
+        self.noted: dict[int, SourceNote] = {}
+        self.note: SourceNote | None = None
+        self.after_gap = False
         self.stack: list[_Node] = []
         self.last: dict[str, int] = {}
         self.units: list[Unit] = []
@@ -105,7 +165,10 @@ class _Parser:
 
     def _accepts(self, key: str, value: int, strict: bool) -> bool:
         prev = self.last.get(key, 0)
-        return value == prev + 1 if strict else prev < value <= prev + _MAX_ARTICLE_GAP
+        if self.after_gap:
+            return prev < value  # "[...]" stands for the items in between
+        limit = self.max_article_gap if key == "dieu" else _MAX_ARTICLE_GAP
+        return value == prev + 1 if strict else prev < value <= prev + limit
 
     # --- classification --------------------------------------------------------------
     def classify(self, line: _Line, next_line: str) -> tuple[str, str, str] | None:
@@ -146,7 +209,7 @@ class _Parser:
                     return "dtieu_muc", m.group(1), m.group(2)
             elif self._in_article() and self._accepts("khoan", n, strict=True):
                 return "khoan", m.group(1), m.group(2)
-        if m := _LETTERED.match(s):
+        if (m := _LETTERED.match(s)) and m.group(1) in _LETTERS:
             idx = _LETTERS.index(m.group(1)) + 1
             strict = not self._open("dmuc")
             if self._accepts("diem", idx, strict=strict):
@@ -176,7 +239,7 @@ class _Parser:
     def _flush(self, end: int) -> None:
         if end <= self.unit_start:
             return
-        lines = self.text[self.unit_start : end].strip().split("\n")
+        lines = self._display_lines(end)
         # A trailing "[...]" marks text omitted after this unit, not part of it.
         while len(lines) > 1 and _GAP.fullmatch(lines[-1].strip()):
             lines.pop()
@@ -213,9 +276,44 @@ class _Parser:
                 searchable=bool(display)
                 and not heading_only
                 and self.unit_kind not in ("preamble", "closing"),
-                label=make_label(self.unit_path, self.short_title) if self.unit_path else self.short_title,
+                label=make_label(self.unit_path, self._label_title()) if self.unit_path else self.short_title,
+                **self._origin(),
             )
         )
+
+    def _borrowed(self) -> bool:
+        note = self.note
+        return note is not None and note.number is not None and not _same_number(note.number, self.number)
+
+    def _label_title(self) -> str:
+        # An article the pháp điển copy left in another document is cited by its own document.
+        note = self.note
+        if note is not None and self._borrowed() and self._in_article():
+            return f"{note.doc_type} {note.number}"
+        return self.short_title
+
+    def _origin(self) -> dict[str, Any]:
+        note = self.note
+        if note is None or not self._in_article():
+            return {}
+        return {
+            "origin_number": note.number,
+            "origin_effective": note.effective,
+            "origin_note": note.text,
+            "borrowed": self._borrowed(),
+        }
+
+    def _display_lines(self, end: int) -> list[str]:
+        cuts = sorted((s, e) for s, e in self.skipped.items() if self.unit_start <= s < end)
+        if not cuts:
+            return self.text[self.unit_start : end].strip().split("\n")
+        pieces, pos = [], self.unit_start
+        for start, stop in cuts:
+            pieces.append(self.text[pos:start])
+            # An annotation that filled its line takes the line break with it.
+            pos = stop + 1 if self.text[stop : stop + 1] == "\n" else stop
+        pieces.append(self.text[pos:end])
+        return "".join(pieces).strip().split("\n")
 
     def _own_text(self, node: _Node) -> str:
         unit = next((u for u in reversed(self.units) if u.start == node.unit_start), None)
@@ -241,17 +339,26 @@ class _Parser:
             self.last[key] = _LETTERS.index(number) + 1 if key == "diem" else n
         kind = {"dmuc": "muc", "dtieu_muc": "tieu_muc"}.get(key, key)
         title = line.raw if key not in ("khoan", "diem") else ""
+        if level <= LEVELS["dieu"]:
+            self.note = None
+        self.after_gap = False
         self.stack.append(_Node(level, key, kind, number, title, line.start))
         self.unit_path = tuple((n.kind, n.number) for n in self.stack if n.kind != "subhead")
         self.unit_kind = kind
 
     def run(self) -> list[Unit]:
         folded = match_form(self.text)
-        lines = list(_lines(self.text, folded))
+        lines = self._annotate(_split_glued_headings(list(_lines(self.text, folded))))
         for i, line in enumerate(lines):
-            if not line.match:
+            if i in self.noted:
+                self._open_noted(line, self.noted[i], lines, i)
                 continue
-            next_line = next((ln.match for ln in lines[i + 1 :] if ln.match), "")
+            if not line.match or line.start in self.skipped:
+                continue
+            next_line = next((ln.match for ln in lines[i + 1 :] if ln.match and ln.start not in self.skipped), "")
+            if _GAP.fullmatch(line.match):
+                self.after_gap = True
+                continue
             if self._quoted(line):
                 continue
             if self.seen_article and not self.closed and _CLOSING.match(line.match):
@@ -273,6 +380,55 @@ class _Parser:
             self.seen_article = self.seen_article or key == "dieu"
         self._flush(len(self.text))
         return self.units
+
+    def _annotate(self, lines: list[_Line]) -> list[_Line]:
+        """Find the pháp điển notes and cross-references, and the article each note is for;
+        text glued after an annotation's closing parenthesis becomes a line of its own."""
+        lines = list(lines)
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            xref = _XREF.match(line.match)
+            if not xref and not _NOTE.match(line.match):
+                i += 1
+                continue
+            block, close = _paren_block(lines, i)
+            last = lines[i + block - 1]
+            if last.match[close:].strip():
+                lines[i + block - 1 : i + block] = _split_line(last, close)
+            note = None if xref else SourceNote.parse(" ".join(ln.match for ln in lines[i : i + block]))
+            if note is None and not xref:
+                i += 1
+                continue
+            for ln in lines[i : i + block]:
+                if ln.match:
+                    self.skipped[ln.start] = ln.end
+            if note is not None:
+                self.noted[self._heading_of(lines, i, note)] = note
+            i += block
+        return lines
+
+    def _heading_of(self, lines: list[_Line], i: int, note: SourceNote) -> int:
+        """The line opening the noted article: its heading above, else the note itself."""
+        h = next((j for j in range(i - 1, -1, -1) if lines[j].match and lines[j].start not in self.skipped), None)
+        if h is None or h in self.noted:
+            return i
+        above = lines[h].match
+        m = _DIEU.match(above)
+        if _PD_HEADING.match(above) or (m and m.group(1) + m.group(2) == note.article):
+            return h
+        return i
+
+    def _open_noted(self, line: _Line, note: SourceNote, lines: list[_Line], i: int) -> None:
+        """Open an article announced by a source note, wherever numbering or quotes stand:
+        the note, not the numbering, says an article starts here."""
+        self._start_unit(line.start)
+        self.in_quote = False
+        self.closed = False
+        heading = line.start not in self.skipped
+        self._open_node("dieu", note.article, line if heading else _Line(line.start, line.end, "", ""))
+        self.note = note
+        self.seen_article = True
 
     def _is_title_continuation(self, next_line: str) -> bool:
         markers = (_DIEU, _CHUONG, _MUC, _PHAN, _NUMBERED, _LETTERED, _GAP)
@@ -299,10 +455,63 @@ class _Parser:
         return False
 
 
+def _paren_block(lines: list[_Line], i: int) -> tuple[int, int]:
+    """How many lines a parenthesised annotation starting at line ``i`` spans, and where in
+    its last line it closes (text may follow the closing parenthesis)."""
+    depth = 0
+    for n, line in enumerate(lines[i : i + _MAX_NOTE_LINES], 1):
+        for col, ch in enumerate(line.match):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                return n, col + 1
+    return 1, len(lines[i].match)  # never closed: only the first line is the annotation
+
+
+def _split_line(line: _Line, cut: int) -> tuple[_Line, _Line]:
+    """``line`` cut at column ``cut`` into two stripped lines."""
+    head = line.match[:cut].rstrip()
+    tail_lead = len(line.match[cut:]) - len(line.match[cut:].lstrip())
+    cut += tail_lead
+    return (
+        _Line(line.start, line.start + len(head), line.raw[: len(head)], head),
+        _Line(line.start + cut, line.end, line.raw[cut:], line.match[cut:]),
+    )
+
+
+def _split_glued_headings(lines: list[_Line]) -> list[_Line]:
+    """Cut a pháp điển heading glued to the end of a line into a line of its own, when a
+    source note follows (the only case where the copy is known to have lost a line break)."""
+    out: list[_Line] = []
+    for i, line in enumerate(lines):
+        following = next((ln.match for ln in lines[i + 1 :] if ln.match), "")
+        cut = _glued_heading_at(line.match) if following.startswith("(Điều") else None
+        if cut is None or not _NOTE.match(following):
+            out.append(line)
+            continue
+        out.extend(_split_line(line, cut))
+    return out
+
+
+def _glued_heading_at(s: str) -> int | None:
+    matches = list(_PD_HEADING.finditer(s))
+    if not matches or matches[-1].start() == 0:
+        return None
+    cut = matches[-1].start()
+    prefix = s[:cut]
+    # Not a reference inside a still-open cross-reference parenthesis.
+    return cut if prefix.rfind("(") < prefix.rfind(")") or "(" not in prefix else None
+
+
 def next_raw(lines: list[_Line], i: int) -> str:
     return next((ln.raw for ln in lines[i + 1 :] if ln.raw), "")
 
 
-def parse_units(doc_id: str, text: str, short_title: str) -> list[Unit]:
-    """Split ``text`` (display form) into units whose spans partition it exactly."""
-    return _Parser(doc_id, text, short_title).run()
+def parse_units(
+    doc_id: str, text: str, short_title: str, number: str | None = None, partial: bool = False
+) -> list[Unit]:
+    """Split ``text`` (display form) into units whose spans partition it exactly.
+
+    ``number`` (the document's số hiệu) tells the document's own articles from those a
+    pháp điển source note assigns to another document; ``partial`` texts may skip articles.
+    """
+    return _Parser(doc_id, text, short_title, number, partial).run()
