@@ -77,7 +77,7 @@ def content_hash(entry: Entry) -> str:
 
 def read_document(path: Path) -> ParsedDocument:
     """Load, normalise and parse one corpus file."""
-    return read_entry(Entry(path.stem, path.name, str(path), _folder=path.parent))
+    return read_entry(Entry(path.stem, path.name, path.name, _folder=path.parent))
 
 
 def read_entry(entry: Entry) -> ParsedDocument:
@@ -195,7 +195,9 @@ def _read_changed(
         where.setdefault(entry.doc_id, []).append(entry.where)
     dupes = {d: places for d, places in where.items() if len(places) > 1}
     if dupes:
-        raise BuildFailed([f"{d}: several files share this document id ({', '.join(p)})" for d, p in dupes.items()])
+        raise BuildFailed(
+            [f"{d}: several files share this document id ({', '.join(p)})" for d, p in dupes.items()]
+        )
     docs: list[ParsedDocument | str] = []
     hashes: dict[str, str] = {}
     errors: list[str] = []

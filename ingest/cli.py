@@ -105,7 +105,7 @@ def stats() -> None:
 @app.command()
 def report(
     path: Annotated[
-        Path | None, typer.Argument(help="A collection folder or .zip; default: everything the build indexes.")
+        Path | None, typer.Argument(help="A collection folder or .zip; default: all the build indexes.")
     ] = None,
 ) -> None:
     """Parse documents (no embedding) and count them per source; exit 1 naming any that fail."""

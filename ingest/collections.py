@@ -26,7 +26,7 @@ class Entry:
 
     doc_id: str
     name: str  # the document's file name, e.g. "luat-31-2024-qh15.txt"
-    where: str  # for messages: "corpus/x.txt", "national.zip:x.txt"
+    where: str  # for messages and the manifest: "x.txt", or "national.zip:x.txt" in an archive
     _folder: Path | None = None
     _archive: zipfile.ZipFile | None = None
 
@@ -62,7 +62,7 @@ def folder_entries(folder: Path) -> list[Entry]:
         raise IngestError(f"corpus folder {folder} does not exist")
     return sorted(
         (
-            Entry(p.stem, p.name, str(p), _folder=folder)
+            Entry(p.stem, p.name, p.name, _folder=folder)
             for p in folder.iterdir()
             if p.is_file() and is_document(p.name)
         ),
@@ -76,11 +76,7 @@ def _archive_entries(archive: zipfile.ZipFile, label: str) -> list[Entry]:
     if nested:
         raise IngestError(f"{label}: documents must sit at the top of the archive, not {nested[0]}")
     return sorted(
-        (
-            Entry(PurePosixPath(n).stem, n, f"{label}:{n}", _archive=archive)
-            for n in names
-            if is_document(n)
-        ),
+        (Entry(PurePosixPath(n).stem, n, f"{label}:{n}", _archive=archive) for n in names if is_document(n)),
         key=lambda e: e.doc_id,
     )
 

@@ -355,7 +355,7 @@ class _Parser:
                 continue
             if not line.match or line.start in self.skipped:
                 continue
-            next_line = next((ln.match for ln in lines[i + 1 :] if ln.match and ln.start not in self.skipped), "")
+            next_line = next((ln.match for ln in lines[i + 1 :] if self._content(ln)), "")
             if _GAP.fullmatch(line.match):
                 self.after_gap = True
                 continue
@@ -408,9 +408,12 @@ class _Parser:
             i += block
         return lines
 
+    def _content(self, line: _Line) -> bool:
+        return bool(line.match) and line.start not in self.skipped
+
     def _heading_of(self, lines: list[_Line], i: int, note: SourceNote) -> int:
         """The line opening the noted article: its heading above, else the note itself."""
-        h = next((j for j in range(i - 1, -1, -1) if lines[j].match and lines[j].start not in self.skipped), None)
+        h = next((j for j in range(i - 1, -1, -1) if self._content(lines[j])), None)
         if h is None or h in self.noted:
             return i
         above = lines[h].match
