@@ -45,6 +45,8 @@ _XREF = re.compile(r"\((Điều|Chương|Mục|Tiểu mục|Phần) này có n�
 # the end of the previous article's last line.
 _PD_HEADING = re.compile(r"Điều\s+\d+\.\d+\.[A-ZĐ]+\.\d+(?:\.\d+)*[a-zđ]?\.\s*")
 _MAX_NOTE_LINES = 6
+# An article heading without its title ("Điều 11."), as partial texts give it.
+_BARE_ARTICLE = re.compile(r"Điều\s+\d+[a-zđ]?\s*[.:]?")
 _CLOSING = re.compile(
     r"(Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (đã )?được Quốc hội .*thông qua", re.IGNORECASE
 )
@@ -259,7 +261,7 @@ class _Parser:
             and top.unit_start == self.unit_start
             and top.kind not in ("khoan", "diem")
             and " ".join(display.split()) == " ".join(top.title_line.split())
-            and not (top.kind == "dieu" and display.endswith("."))
+            and not (top.kind == "dieu" and display.endswith(".") and not _BARE_ARTICLE.fullmatch(display))
         )
         self.units.append(
             Unit(
