@@ -3,30 +3,18 @@ corpus by the real model and served: citations say what their text is, filters b
 by document work."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from ingest.build import build
-from ingest.collections import pack
-from ingest.embed import Embedder
-
-from .conftest import make_settings
-
-NATIONAL = Path(__file__).parent / "fixtures" / "national"
+from ingest.settings import IngestSettings
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[TestClient]:
-    root = tmp_path_factory.mktemp("national")
-    archive = root / "national.zip"
-    pack(NATIONAL, archive)
-    settings = make_settings(root).model_copy(update={"collections": [archive]})
-    build(settings, embedder_factory=lambda: embedder)
-    with TestClient(create_app(Settings(**settings.model_dump()))) as c:
+def client(national_settings: IngestSettings) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(**national_settings.model_dump()))) as c:
         yield c
 
 
