@@ -276,7 +276,10 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    return decode_text(path.name, data)
+    try:
+        return decode_text(path.name, data)
+    except LoadError as exc:
+        raise LoadError(path, exc.reason) from exc.__cause__
 
 
 def decode_text(name: str, data: bytes) -> str:
