@@ -23,6 +23,7 @@ Question = Annotated[
     AfterValidator(printable),
 ]
 TopK = Annotated[int, Field(ge=1, le=_LIMITS.max_top_k)]
+SourceKind = Literal["promulgated", "consolidated", "quotes"]
 DocNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 DocId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 
@@ -97,7 +98,7 @@ class Citation(BaseModel):
     # What the cited text is: a partial document lacks provisions; a consolidated (pháp điển)
     # wording folds amendments in; quotes are passages quoted verbatim elsewhere.
     partial: bool = False
-    source_kind: Literal["promulgated", "consolidated", "quotes"] | None = None
+    source_kind: SourceKind | None = None
     source: str | None = None
     # From the pháp điển source note: the số hiệu the article was enacted in, and since when.
     origin_number: str | None = None
@@ -133,6 +134,9 @@ class DocumentInfo(BaseModel):
     searchable: bool
     articles: int
     units: int
+    partial: bool = False
+    source_kind: SourceKind | None = None
+    source: str | None = None
 
 
 class DocumentDetail(DocumentInfo):

@@ -61,6 +61,15 @@ def test_promulgated_and_bundled_texts(client: TestClient) -> None:
     assert bundled[0]["source"] is None
 
 
+def test_documents_list_says_what_each_text_is(client: TestClient) -> None:
+    docs = {d["doc_id"]: d for d in client.get("/documents").json()["documents"]}
+    quotes = docs["luat-47-2024-qh15"]
+    assert (quotes["partial"], quotes["source_kind"]) == (True, "quotes")
+    assert docs["thong-tu-14-2018-tt-btp"]["source_kind"] == "consolidated"
+    assert docs["luat-57-2020-qh14"]["source_kind"] == "promulgated"
+    assert docs["luat-mau-2020"]["source_kind"] is None
+
+
 def test_filter_by_document_work(client: TestClient) -> None:
     question = "trách nhiệm nghề nghiệp của đấu giá viên"
     law = search(client, question, filters={"doc_numbers": ["01/2016/QH14"]})
