@@ -301,7 +301,8 @@ class _Parser:
         return {
             "origin_number": note.number,
             "origin_effective": note.effective,
-            "origin_note": note.text,
+            # The whole note once per article, on its heading unit: ~300k units would repeat it.
+            "origin_note": note.text if self.unit_kind == "dieu" else "",
             "borrowed": self._borrowed(),
         }
 

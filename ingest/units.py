@@ -72,7 +72,7 @@ class Unit:
     searchable: bool = True
     label: str = ""
     # From the pháp điển source note under the article heading: the số hiệu of the document
-    # the article was enacted in, its effective date, and the note itself.
+    # the article was enacted in, its effective date, and (on the article's own unit) the note.
     origin_number: str | None = None
     origin_effective: str | None = None
     origin_note: str = ""
