@@ -14,10 +14,10 @@ current unit. Every character of the text belongs to exactly one unit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .annotations import Line, SourceNote, annotate
 from .normalize import match_form
 from .units import Path_, Unit, make_label
 
@@ -30,21 +30,6 @@ _ROMAN_ITEM = re.compile(r"([IVXLC]+)\.\s+(\S.*)")
 _NUMBERED = re.compile(r"(\d+)\.\s*(\S.*)")
 _LETTERED = re.compile(r"([a-zđ])\)\s*(.*)")
 _GAP = re.compile(r"\[\s*(\.\.\.|…)\s*\]")
-# Pháp điển annotations. A source note under an article heading names where the article was
-# enacted: "(Điều 51 Luật số 52/2014/QH13 ..., có hiệu lực thi hành kể từ ngày 01/01/2015)";
-# a cross-reference lists related pháp điển articles: "(Điều này có nội dung liên quan đến
-# Điều 8.4.NĐ.2.1. ...)". Both may run over several lines, until the parenthesis closes.
-_NOTE = re.compile(
-    r"\(Điều\s+(\d+)([a-zđ]?)\s+(Bộ luật|Luật|Hiến pháp|Pháp lệnh|Sắc lệnh|Nghị định|"
-    r"Nghị quyết(?: liên tịch)?|Thông tư(?: liên tịch)?|Quyết định|Chỉ thị)\b"
-    r"(?:[^()]*?\bsố\s+([^\s,;()]+))?"
-)
-_NOTE_EFFECTIVE = re.compile(r"có hiệu lực(?: thi hành)? kể từ ngày (\d{1,2}/\d{1,2}/\d{4})")
-_XREF = re.compile(r"\((Điều|Chương|Mục|Tiểu mục|Phần) này có nội dung liên quan")
-# A pháp điển article heading ("Điều 26.2.NĐ.2.4. Phạm vi ..."); the copy sometimes glues it to
-# the end of the previous article's last line.
-_PD_HEADING = re.compile(r"Điều\s+\d+\.\d+\.[A-ZĐ]+\.\d+(?:\.\d+)*[a-zđ]?\.\s*")
-_MAX_NOTE_LINES = 6
 # An article heading without its title ("Điều 11."), as partial texts give it.
 _BARE_ARTICLE = re.compile(r"Điều\s+\d+[a-zđ]?\s*[.:]?")
 _CLOSING = re.compile(
@@ -83,56 +68,8 @@ class _Node:
     unit_start: int
 
 
-@dataclass(frozen=True)
-class SourceNote:
-    """What a pháp điển source note says about its article."""
-
-    article: str  # the article's number in the document it was enacted in
-    doc_type: str  # "Luật", "Nghị định", ...
-    number: str | None  # số hiệu of that document
-    effective: str | None  # dd/mm/yyyy
-    text: str  # the note without its parentheses
-
-    @classmethod
-    def parse(cls, text: str) -> SourceNote | None:
-        m = _NOTE.match(text)
-        if m is None or "hiệu lực" not in text:
-            return None
-        effective = _NOTE_EFFECTIVE.search(text)
-        number = m.group(4).rstrip(".") if m.group(4) else None
-        return cls(
-            article=m.group(1) + m.group(2),
-            doc_type=m.group(3).strip(),
-            number=number,
-            effective=_date(effective.group(1)) if effective else None,
-            text=" ".join(text.strip()[1:-1].split()),
-        )
-
-
-def _date(text: str) -> str:
-    day, month, year = text.split("/")
-    return f"{int(day):02d}/{int(month):02d}/{year}"
-
-
 def _same_number(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and match_form(a).upper() == match_form(b).upper()
-
-
-@dataclass
-class _Line:
-    start: int
-    end: int
-    raw: str  # display text of the line, stripped
-    match: str  # matching form, stripped
-
-
-def _lines(text: str, folded: str) -> Iterator[_Line]:
-    pos = 0
-    for raw_line in text.split("\n"):
-        end = pos + len(raw_line)
-        lead = len(raw_line) - len(raw_line.lstrip())
-        yield _Line(pos + lead, end, raw_line.strip(), folded[pos:end].strip())
-        pos = end + 1
 
 
 class _Parser:
@@ -143,8 +80,7 @@ class _Parser:
         self.number = number
         # A partial text jumps from one quoted article to the next, however far.
         self.max_article_gap = 10**6 if partial else _MAX_ARTICLE_GAP
-        # Pháp điển annotations: spans (start → end) left out of unit text, and the article headings
-        # (or, when the copy lost the heading, the note itself) that open a noted article.
+        # Pháp điển annotations (see ingest/annotations.py), found when the parser runs.
         self.skipped: dict[int, int] = {}
         self.noted: dict[int, SourceNote] = {}
         self.note: SourceNote | None = None
@@ -173,7 +109,7 @@ class _Parser:
         return value == prev + 1 if strict else prev < value <= prev + limit
 
     # --- classification --------------------------------------------------------------
-    def classify(self, line: _Line, next_line: str) -> tuple[str, str, str] | None:
+    def classify(self, line: Line, next_line: str) -> tuple[str, str, str] | None:
         """(level key, number as written, title) when ``line`` opens a structural node."""
         s = line.match
         if m := _PHAN.match(s):
@@ -326,7 +262,7 @@ class _Parser:
         titled = [n for n in self.stack if n.kind not in ("khoan", "diem")]
         return titled[-1].title_line if titled else ""
 
-    def _open_node(self, key: str, number: str, line: _Line) -> None:
+    def _open_node(self, key: str, number: str, line: Line) -> None:
         level = LEVELS[key]
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
@@ -351,14 +287,15 @@ class _Parser:
 
     def run(self) -> list[Unit]:
         folded = match_form(self.text)
-        lines = self._annotate(_split_glued_headings(list(_lines(self.text, folded))))
+        notes = annotate(self.text, folded)
+        lines, self.skipped, self.noted = notes.lines, notes.skipped, notes.noted
         for i, line in enumerate(lines):
             if i in self.noted:
-                self._open_noted(line, self.noted[i], lines, i)
+                self._open_noted(line, self.noted[i])
                 continue
             if not line.match or line.start in self.skipped:
                 continue
-            next_line = next((ln.match for ln in lines[i + 1 :] if self._content(ln)), "")
+            next_line = next((ln.match for ln in lines[i + 1 :] if notes.content(ln)), "")
             if _GAP.fullmatch(line.match):
                 self.after_gap = True
                 continue
@@ -384,55 +321,14 @@ class _Parser:
         self._flush(len(self.text))
         return self.units
 
-    def _annotate(self, lines: list[_Line]) -> list[_Line]:
-        """Find the pháp điển notes and cross-references, and the article each note is for;
-        text glued after an annotation's closing parenthesis becomes a line of its own."""
-        lines = list(lines)
-        i = 0
-        while i < len(lines):
-            line = lines[i]
-            xref = _XREF.match(line.match)
-            if not xref and not _NOTE.match(line.match):
-                i += 1
-                continue
-            block, close = _paren_block(lines, i)
-            last = lines[i + block - 1]
-            if last.match[close:].strip():
-                lines[i + block - 1 : i + block] = _split_line(last, close)
-            note = None if xref else SourceNote.parse(" ".join(ln.match for ln in lines[i : i + block]))
-            if note is None and not xref:
-                i += 1
-                continue
-            for ln in lines[i : i + block]:
-                if ln.match:
-                    self.skipped[ln.start] = ln.end
-            if note is not None:
-                self.noted[self._heading_of(lines, i, note)] = note
-            i += block
-        return lines
-
-    def _content(self, line: _Line) -> bool:
-        return bool(line.match) and line.start not in self.skipped
-
-    def _heading_of(self, lines: list[_Line], i: int, note: SourceNote) -> int:
-        """The line opening the noted article: its heading above, else the note itself."""
-        h = next((j for j in range(i - 1, -1, -1) if self._content(lines[j])), None)
-        if h is None or h in self.noted:
-            return i
-        above = lines[h].match
-        m = _DIEU.match(above)
-        if _PD_HEADING.match(above) or (m and m.group(1) + m.group(2) == note.article):
-            return h
-        return i
-
-    def _open_noted(self, line: _Line, note: SourceNote, lines: list[_Line], i: int) -> None:
+    def _open_noted(self, line: Line, note: SourceNote) -> None:
         """Open an article announced by a source note, wherever numbering or quotes stand:
         the note, not the numbering, says an article starts here."""
         self._start_unit(line.start)
         self.in_quote = False
         self.closed = False
         heading = line.start not in self.skipped
-        self._open_node("dieu", note.article, line if heading else _Line(line.start, line.end, "", ""))
+        self._open_node("dieu", note.article, line if heading else Line(line.start, line.end, "", ""))
         self.note = note
         self.seen_article = True
 
@@ -444,7 +340,7 @@ class _Parser:
         self._flush(start)
         self.unit_start = start
 
-    def _quoted(self, line: _Line) -> bool:
+    def _quoted(self, line: Line) -> bool:
         """True while inside a multi-line quotation (an amended article quoted in full)."""
         s = line.match
         if self.in_quote:
@@ -461,54 +357,7 @@ class _Parser:
         return False
 
 
-def _paren_block(lines: list[_Line], i: int) -> tuple[int, int]:
-    """How many lines a parenthesised annotation starting at line ``i`` spans, and where in
-    its last line it closes (text may follow the closing parenthesis)."""
-    depth = 0
-    for n, line in enumerate(lines[i : i + _MAX_NOTE_LINES], 1):
-        for col, ch in enumerate(line.match):
-            depth += (ch == "(") - (ch == ")")
-            if depth == 0:
-                return n, col + 1
-    return 1, len(lines[i].match)  # never closed: only the first line is the annotation
-
-
-def _split_line(line: _Line, cut: int) -> tuple[_Line, _Line]:
-    """``line`` cut at column ``cut`` into two stripped lines."""
-    head = line.match[:cut].rstrip()
-    tail_lead = len(line.match[cut:]) - len(line.match[cut:].lstrip())
-    cut += tail_lead
-    return (
-        _Line(line.start, line.start + len(head), line.raw[: len(head)], head),
-        _Line(line.start + cut, line.end, line.raw[cut:], line.match[cut:]),
-    )
-
-
-def _split_glued_headings(lines: list[_Line]) -> list[_Line]:
-    """Cut a pháp điển heading glued to the end of a line into a line of its own, when a
-    source note follows (the only case where the copy is known to have lost a line break)."""
-    out: list[_Line] = []
-    for i, line in enumerate(lines):
-        following = next((ln.match for ln in lines[i + 1 :] if ln.match), "")
-        cut = _glued_heading_at(line.match) if following.startswith("(Điều") else None
-        if cut is None or not _NOTE.match(following):
-            out.append(line)
-            continue
-        out.extend(_split_line(line, cut))
-    return out
-
-
-def _glued_heading_at(s: str) -> int | None:
-    matches = list(_PD_HEADING.finditer(s))
-    if not matches or matches[-1].start() == 0:
-        return None
-    cut = matches[-1].start()
-    prefix = s[:cut]
-    # Not a reference inside a still-open cross-reference parenthesis.
-    return cut if prefix.rfind("(") < prefix.rfind(")") or "(" not in prefix else None
-
-
-def next_raw(lines: list[_Line], i: int) -> str:
+def next_raw(lines: list[Line], i: int) -> str:
     return next((ln.raw for ln in lines[i + 1 :] if ln.raw), "")
 
 
