@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ingest.errors import DocumentNotFound
+from ingest.errors import DocumentNotFound, UnknownFilterValue
 
 from .answer import quote
 from .retrieve import Filters as CoreFilters
-from .retrieve import Hit, Retriever
+from .retrieve import Hit, Retriever, work_key
 from .schemas import Citation, Filters
 
 
@@ -22,6 +22,11 @@ def to_citation(retriever: Retriever, hit: Hit) -> Citation:
         quote=quote(hit.unit.text),
         score=round(hit.score, 4),
         status=meta.status,
+        partial=meta.partial,
+        source_kind=meta.source_kind,
+        source=meta.provenance,
+        origin_number=hit.unit.origin_number,
+        origin_effective=hit.unit.origin_effective,
     )
 
 
@@ -31,4 +36,15 @@ def core_filters(retriever: Retriever, filters: Filters | None) -> CoreFilters |
     for doc_id in filters.doc_ids:
         if doc_id not in retriever.index.documents:
             raise DocumentNotFound(doc_id)
-    return CoreFilters(frozenset(filters.doc_ids), frozenset(filters.doc_types), filters.in_force_only)
+    for doc_type in filters.doc_types:
+        if doc_type not in retriever.doc_types:
+            raise UnknownFilterValue("doc_types", doc_type)
+    for number in filters.doc_numbers:
+        if work_key(number) not in retriever.works:
+            raise UnknownFilterValue("doc_numbers", number)
+    return CoreFilters(
+        frozenset(filters.doc_ids),
+        frozenset(filters.doc_types),
+        filters.in_force_only,
+        frozenset(work_key(n) for n in filters.doc_numbers),
+    )

@@ -17,6 +17,7 @@ from ingest.errors import (
     IngestError,
     LoadError,
     ModelMismatch,
+    UnknownFilterValue,
 )
 
 from .feedback import FeedbackUnavailable
@@ -32,6 +33,7 @@ STATUS: dict[type[Exception], int] = {
     ModelMismatch: 503,
     BuildInProgress: 409,
     LoadError: 422,
+    UnknownFilterValue: 422,
 }
 
 

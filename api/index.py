@@ -24,11 +24,11 @@ log = logging.getLogger(__name__)
 class Document:
     meta: DocumentMeta
     units: list[Unit]
-    articles: dict[str, list[int]] = field(default_factory=dict)  # article → unit ordinals
+    articles: dict[str, list[int]] = field(default_factory=dict)  # article_key → unit ordinals
 
     def article_of(self, unit: Unit) -> Unit | None:
         """The unit holding the heading and lead-in text of ``unit``'s article."""
-        ordinals = self.articles.get(unit.article or "", [])
+        ordinals = self.articles.get(unit.article_key, []) if unit.article is not None else []
         return next((self.units[o] for o in ordinals if self.units[o].kind == "dieu"), None)
 
 
@@ -63,7 +63,9 @@ def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
             doc = documents[unit.doc_id]
             doc.units.append(unit)
             if unit.article is not None:
-                doc.articles.setdefault(unit.article, []).append(unit.ordinal)
+                # By article_key: an article the pháp điển filed here from another document
+                # may share its number with one of this document's own.
+                doc.articles.setdefault(unit.article_key, []).append(unit.ordinal)
         rows = [u for u in units if u.searchable]
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         dense = faiss.read_index(str(path / "dense.faiss"))

@@ -11,11 +11,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ingest.embed import Vectors
-from ingest.normalize import normalize_query
+from ingest.normalize import match_form, normalize_query
 from ingest.segment import tokenize
 from ingest.units import Unit
 
-from .index import LoadedIndex
+from .index import Document, LoadedIndex
 from .outside import OutsideTopics
 from .references import Reference, ReferenceFinder
 
@@ -34,6 +34,18 @@ class Filters:
     doc_ids: frozenset[str] = frozenset()
     doc_types: frozenset[str] = frozenset()
     in_force_only: bool = False
+    works: frozenset[str] = frozenset()  # work_key of the số hiệu asked for
+
+
+def work_key(number: str) -> str:
+    """A số hiệu as filters compare it: "31/2024/qh15 " and "31/2024/QH15" are one work."""
+    return "".join(match_form(number).upper().split())
+
+
+def _work_of(unit: Unit, doc: Document) -> str:
+    # An article the pháp điển filed under another document belongs to the one it was enacted in.
+    number = unit.origin_number if unit.borrowed else doc.meta.number
+    return work_key(number) if number else ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,9 @@ class Retriever:
         self.outside = outside.without(titles) if outside is not None else None
         self.references = ReferenceFinder([d.meta for d in index.documents.values()])
         self._row_doc = np.array([u.doc_id for u in index.rows])
+        self._row_work = np.array([_work_of(u, index.documents[u.doc_id]) for u in index.rows])
+        self.works = frozenset(self._row_work) - {""}
+        self.doc_types = frozenset(d.meta.doc_type for d in index.documents.values() if d.meta.doc_type)
         self._everything = np.ones(len(index.rows), dtype=bool)
 
     def search(self, question: str, top_k: int = 10, filters: Filters | None = None) -> SearchResult:
@@ -134,7 +149,10 @@ class Retriever:
             and (not filters.doc_types or (doc.meta.doc_type or "") in filters.doc_types)
             and (not filters.in_force_only or _in_force(doc.meta.status))
         }
-        return np.isin(self._row_doc, list(allowed))
+        mask = np.isin(self._row_doc, list(allowed))
+        if filters.works:
+            mask &= np.isin(self._row_work, list(filters.works))
+        return mask
 
     def _fuse(
         self,

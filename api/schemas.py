@@ -23,6 +23,8 @@ Question = Annotated[
     AfterValidator(printable),
 ]
 TopK = Annotated[int, Field(ge=1, le=_LIMITS.max_top_k)]
+SourceKind = Literal["promulgated", "consolidated", "quotes"]
+DocNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 DocId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 
 
@@ -35,6 +37,9 @@ class Filters(Strict):
     doc_types: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
         default_factory=list, max_length=20
     )
+    # A document work: the số hiệu of the document a provision was enacted in. It matches that
+    # document, and the articles the pháp điển filed under another document (by their note).
+    doc_numbers: list[DocNumber] = Field(default_factory=list, max_length=50)
     in_force_only: bool = False
 
 
@@ -90,6 +95,14 @@ class Citation(BaseModel):
     quote: str
     score: float
     status: str | None = None
+    # What the cited text is: a partial document lacks provisions; a consolidated (pháp điển)
+    # wording folds amendments in; quotes are passages quoted verbatim elsewhere.
+    partial: bool = False
+    source_kind: SourceKind | None = None
+    source: str | None = None
+    # From the pháp điển source note: the số hiệu the article was enacted in, and since when.
+    origin_number: str | None = None
+    origin_effective: str | None = None
 
 
 class SearchResponse(BaseModel):
@@ -121,6 +134,9 @@ class DocumentInfo(BaseModel):
     searchable: bool
     articles: int
     units: int
+    partial: bool = False
+    source_kind: SourceKind | None = None
+    source: str | None = None
 
 
 class DocumentDetail(DocumentInfo):

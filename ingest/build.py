@@ -18,10 +18,11 @@ import numpy as np
 
 from . import store
 from .cache import BuildCache
+from .collections import Entry, folder_entries, open_sources
 from .embed import Embedder, Vectors, model_id
-from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch
-from .load import SUPPORTED_SUFFIXES, read_text
-from .meta import meta_path, read_meta
+from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch, ParseError
+from .load import decode_text
+from .meta import meta_from
 from .normalize import display_form
 from .parse import parse_units
 from .progress import Progress
@@ -65,33 +66,35 @@ class BuildFailed(IngestError):
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """Document files of a corpus folder (metadata and README excluded), by doc_id."""
-    if not corpus_dir.is_dir():
-        raise IngestError(f"corpus folder {corpus_dir} does not exist")
-    files = [
-        p
-        for p in corpus_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and p.stem.upper() != "README"
-    ]
-    return sorted(files, key=lambda p: p.stem)
+    return [corpus_dir / e.name for e in folder_entries(corpus_dir)]
 
 
-def content_hash(path: Path) -> str:
+def content_hash(entry: Entry) -> str:
     digest = hashlib.sha256(f"pipeline-{PIPELINE_VERSION}\0".encode())
-    digest.update(path.read_bytes())
-    side = meta_path(path)
-    if side.exists():
-        digest.update(b"\0meta\0" + side.read_bytes())
+    digest.update(entry.data())
+    side = entry.meta()
+    if side is not None:
+        digest.update(b"\0meta\0" + side)
     return digest.hexdigest()
 
 
 def read_document(path: Path) -> ParsedDocument:
     """Load, normalise and parse one corpus file."""
-    text = display_form(read_text(path))
-    meta = read_meta(path, text)
-    units = parse_units(path.stem, text, meta.short_title)
+    return read_entry(Entry(path.stem, path.name, path.name, _folder=path.parent))
+
+
+def read_entry(entry: Entry) -> ParsedDocument:
+    """Load, normalise and parse one document of the corpus or a collection."""
+    text = display_form(decode_text(entry.name, entry.data()))
+    meta = meta_from(entry.doc_id, text, entry.meta(), entry.doc_id + ".meta.json")
+    try:
+        units = parse_units(entry.doc_id, text, meta.short_title, meta.number, meta.partial)
+    except (ValueError, IndexError, KeyError) as exc:
+        # A parser bug on one text must name that text, not abort the build with a traceback.
+        raise ParseError(entry.doc_id, f"cannot parse: {type(exc).__name__}: {exc}") from exc
     if meta.searchable and not any(u.searchable for u in units):
-        raise LoadError(path, "no text that could be indexed was found")
-    return ParsedDocument(meta, text, units, content_hash(path), path.name)
+        raise LoadError(entry.name, "no text that could be indexed was found")
+    return ParsedDocument(meta, text, units, content_hash(entry), entry.where)
 
 
 def dense_text(unit: Unit) -> str:
@@ -161,36 +164,18 @@ def build(
         leftovers = store.clean_leftovers(index_dir)
         if leftovers:
             log(f"removed leftovers of an interrupted build: {', '.join(leftovers)}")
-        files = corpus_files(settings.corpus_dir)
         model = _model_of(settings)
         previous = None if force else _load_previous(index_dir, model)
         prev_docs: dict[str, Any] = previous.manifest["documents"] if previous else {}
-        hashes = {p.stem: content_hash(p) for p in files}
-        dupes = sorted({p.stem for p in files if sum(q.stem == p.stem for q in files) > 1})
-        if dupes:
-            raise BuildFailed([f"{d}: several files share this document id" for d in dupes])
+        with open_sources(settings.corpus_dir, settings.collections) as entries:
+            docs, hashes = _read_changed(entries, prev_docs if previous else {})
         current_format = previous is not None and previous.manifest["format_version"] == store.FORMAT_VERSION
         if previous and current_format and hashes == {d: v["hash"] for d, v in prev_docs.items()}:
             return BuildReport(None, reused=sorted(hashes), seconds=time.perf_counter() - started)
 
         report = BuildReport(version=store.new_version_name(index_dir))
-        docs: list[ParsedDocument | str] = []
-        errors: list[str] = []
-        for path in files:
-            doc_id = path.stem
-            if previous and prev_docs.get(doc_id, {}).get("hash") == hashes[doc_id]:
-                report.reused.append(doc_id)
-                docs.append(doc_id)
-                continue
-            try:
-                parsed = read_document(path)
-            except IngestError as exc:
-                errors.append(str(exc))
-                continue
-            report.changed.append(doc_id)
-            docs.append(parsed)
-        if errors:
-            raise BuildFailed(errors)
+        report.reused = [d for d in docs if isinstance(d, str)]
+        report.changed = [d.meta.doc_id for d in docs if isinstance(d, ParsedDocument)]
         report.removed = sorted(set(prev_docs) - set(hashes))
         report.timings["parse"] = time.perf_counter() - started
         _write_version(settings, report, docs, previous, embedder_factory, log)
@@ -201,6 +186,36 @@ def build(
             log(f"pruned old versions: {', '.join(pruned)}")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_changed(
+    entries: list[Entry], prev_docs: dict[str, Any]
+) -> tuple[list[ParsedDocument | str], dict[str, str]]:
+    """Parsed documents, or the doc_id of those unchanged since ``prev_docs``, and every
+    document's content hash; BuildFailed naming each document that cannot be read."""
+    where: dict[str, list[str]] = {}
+    for entry in entries:
+        where.setdefault(entry.doc_id, []).append(entry.where)
+    dupes = {d: places for d, places in where.items() if len(places) > 1}
+    if dupes:
+        raise BuildFailed(
+            [f"{d}: several files share this document id ({', '.join(p)})" for d, p in dupes.items()]
+        )
+    docs: list[ParsedDocument | str] = []
+    hashes: dict[str, str] = {}
+    errors: list[str] = []
+    for entry in entries:
+        try:
+            hashes[entry.doc_id] = content_hash(entry)
+            if prev_docs.get(entry.doc_id, {}).get("hash") == hashes[entry.doc_id]:
+                docs.append(entry.doc_id)
+            else:
+                docs.append(read_entry(entry))
+        except IngestError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise BuildFailed(errors)
+    return docs, hashes
 
 
 def _write_version(

@@ -1,4 +1,4 @@
-"""``python -m ingest build | add FILE | remove DOC_ID | stats``."""
+"""``python -m ingest build | add FILE | remove DOC_ID | stats | report [PATH] | pack FOLDER ZIP``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from rich.table import Table
 
 from . import store
 from .build import BuildReport, build
+from .collections import open_collection, open_sources, pack
 from .corpus import add_document, remove_document
 from .errors import IngestError
+from .report import parse_report
 from .settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and manage the vnlaw index.")
@@ -98,3 +100,49 @@ def stats() -> None:
         )  # fmt: skip
     out.print(table)
     out.print(f"versions: {', '.join(store.list_versions(settings.index_dir))}")
+
+
+@app.command()
+def report(
+    path: Annotated[
+        Path | None, typer.Argument(help="A collection folder or .zip; default: all the build indexes.")
+    ] = None,
+) -> None:
+    """Parse documents (no embedding) and count them per source; exit 1 naming any that fail."""
+    settings = get_settings()
+    try:
+        if path is None:
+            with open_sources(settings.corpus_dir, settings.collections) as entries:
+                result = parse_report(entries)
+        else:
+            with open_collection(path) as entries:
+                result = parse_report(entries)
+    except IngestError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table("source", "documents", "partial", "articles", "noted", "borrowed", "units", "searchable")
+    rows = [*sorted(result.by_source.items()), ("total", result.total)]
+    for source, s in rows:
+        table.add_row(
+            source, str(s.documents), str(s.partial), str(s.articles), str(s.noted_articles),
+            str(s.borrowed_articles), str(s.units), str(s.searchable),
+        )  # fmt: skip
+    Console(width=160).print(table)
+    for failure in result.failures:
+        console.print(f"[red]failed:[/red] {failure}", soft_wrap=True)
+    if result.failures:
+        raise _fail(f"{len(result.failures)} problem(s) in the documents above")
+
+
+@app.command("pack")
+def pack_cmd(
+    folder: Annotated[Path, typer.Argument(help="A folder of <doc_id>.txt (+ .meta.json) documents.")],
+    archive: Annotated[Path, typer.Argument(help="The .zip to write (LZMA, read in place by the build).")],
+) -> None:
+    """Pack a collection folder into one compressed archive the build reads directly."""
+    if archive.suffix.lower() != ".zip":
+        raise _fail(f"{archive}: the archive name must end in .zip")
+    try:
+        count = pack(folder, archive)
+    except (IngestError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"packed {count} documents into {archive} ({archive.stat().st_size / 1e6:.1f} MB)")

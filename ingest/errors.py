@@ -35,6 +35,15 @@ class DocumentNotFound(IngestError):
         super().__init__(f"Không có văn bản '{doc_id}'")
 
 
+class UnknownFilterValue(IngestError):
+    """A search filter names a value no indexed document has."""
+
+    def __init__(self, field: str, value: str) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(f"Không có văn bản nào khớp bộ lọc {field}: '{value}'")
+
+
 class IndexNotFound(IngestError):
     """No usable index version exists (yet)."""
 

@@ -276,12 +276,24 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    try:
+        return decode_text(path.name, data)
+    except LoadError as exc:
+        raise LoadError(path, exc.reason) from exc.__cause__
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """The text of a legal document's bytes, its format told by ``name``'s suffix."""
+    suffix = Path(name).suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise LoadError(name, f"unsupported file type '{suffix}'")
     if not data.strip():
-        raise LoadError(path, "file is empty")
+        raise LoadError(name, "file is empty")
     try:
         text = reader(data)
     except _Unreadable as exc:
-        raise LoadError(path, exc.reason) from exc
+        raise LoadError(name, exc.reason) from exc
     if not text.strip():
-        raise LoadError(path, "file is empty")
+        raise LoadError(name, "file is empty")
     return text

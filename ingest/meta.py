@@ -32,7 +32,20 @@ _META_KEYS = {
     "linhvuc": "fields",
     "partial": "partial",
     "searchable": "searchable",
+    "nguon": "provenance",
+    "source_kind": "source_kind",
 }
+SOURCE_KINDS = ("promulgated", "consolidated", "quotes")
+# A collection's provenance line (``nguon``) names its kind of text; checked in this order,
+# since a pháp điển text is consolidated whatever else its provenance mentions.
+_KIND_HINTS = (
+    ("pháp điển", "consolidated"),
+    ("hợp nhất", "consolidated"),
+    ("consolidated", "consolidated"),
+    ("verbatim", "quotes"),
+    ("trích dẫn", "quotes"),
+    ("promulgated", "promulgated"),
+)
 
 
 def meta_path(doc_path: Path) -> Path:
@@ -40,23 +53,42 @@ def meta_path(doc_path: Path) -> Path:
 
 
 def read_meta(doc_path: Path, text: str) -> DocumentMeta:
-    """Metadata for a document: its ``.meta.json`` over what its header says."""
-    header = header_meta(doc_path.stem, text)
+    """Metadata for a document file: its ``.meta.json`` over what its header says."""
     side = meta_path(doc_path)
-    if not side.exists():
+    try:
+        raw = side.read_bytes() if side.exists() else None
+    except OSError as exc:
+        raise LoadError(side, f"unreadable metadata: {exc}") from exc
+    return meta_from(doc_path.stem, text, raw, side.name)
+
+
+def meta_from(doc_id: str, text: str, raw_meta: bytes | None, meta_name: str) -> DocumentMeta:
+    """Metadata from a ``.meta.json``'s bytes (``None`` when absent) over the header's."""
+    header = header_meta(doc_id, text)
+    if raw_meta is None:
         return header
     try:
-        raw: Any = json.loads(side.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LoadError(side, f"unreadable metadata: {exc}") from exc
+        raw: Any = json.loads(raw_meta.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LoadError(meta_name, f"unreadable metadata: {exc}") from exc
     if not isinstance(raw, dict):
-        raise LoadError(side, "metadata must be a JSON object")
+        raise LoadError(meta_name, "metadata must be a JSON object")
     values = {ours: raw[theirs] for theirs, ours in _META_KEYS.items() if raw.get(theirs) is not None}
     for key, value in values.items():
         if isinstance(value, str):
             values[key] = display_form(value).strip()
-    merged = {**header.to_dict(), **values}
+    kind = values.get("source_kind") or _kind_of(values.get("provenance"))
+    if kind is not None and kind not in SOURCE_KINDS:
+        raise LoadError(meta_name, f"source_kind must be one of {', '.join(SOURCE_KINDS)}")
+    merged = {**header.to_dict(), **values, "source_kind": kind}
     return DocumentMeta(**merged)
+
+
+def _kind_of(provenance: object) -> str | None:
+    if not isinstance(provenance, str):
+        return None
+    folded = match_form(provenance).lower()
+    return next((kind for hint, kind in _KIND_HINTS if hint in folded), None)
 
 
 def header_meta(doc_id: str, text: str) -> DocumentMeta:

@@ -14,9 +14,10 @@ current unit. Every character of the text belongs to exactly one unit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from .annotations import Line, SourceNote, annotate
 from .normalize import match_form
 from .units import Path_, Unit, make_label
 
@@ -29,6 +30,8 @@ _ROMAN_ITEM = re.compile(r"([IVXLC]+)\.\s+(\S.*)")
 _NUMBERED = re.compile(r"(\d+)\.\s*(\S.*)")
 _LETTERED = re.compile(r"([a-zđ])\)\s*(.*)")
 _GAP = re.compile(r"\[\s*(\.\.\.|…)\s*\]")
+# An article heading without its title ("Điều 11."), as partial texts give it.
+_BARE_ARTICLE = re.compile(r"Điều\s+\d+[a-zđ]?\s*[.:]?")
 _CLOSING = re.compile(
     r"(Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (đã )?được Quốc hội .*thông qua", re.IGNORECASE
 )
@@ -65,28 +68,23 @@ class _Node:
     unit_start: int
 
 
-@dataclass
-class _Line:
-    start: int
-    end: int
-    raw: str  # display text of the line, stripped
-    match: str  # matching form, stripped
-
-
-def _lines(text: str, folded: str) -> Iterator[_Line]:
-    pos = 0
-    for raw_line in text.split("\n"):
-        end = pos + len(raw_line)
-        lead = len(raw_line) - len(raw_line.lstrip())
-        yield _Line(pos + lead, end, raw_line.strip(), folded[pos:end].strip())
-        pos = end + 1
+def _same_number(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and match_form(a).upper() == match_form(b).upper()
 
 
 class _Parser:
-    def __init__(self, doc_id: str, text: str, short_title: str) -> None:
+    def __init__(self, doc_id: str, text: str, short_title: str, number: str | None, partial: bool) -> None:
         self.doc_id = doc_id
         self.text = text
         self.short_title = short_title
+        self.number = number
+        # A partial text jumps from one quoted article to the next, however far.
+        self.max_article_gap = 10**6 if partial else _MAX_ARTICLE_GAP
+        # Pháp điển annotations (see ingest/annotations.py), found when the parser runs.
+        self.skipped: dict[int, int] = {}
+        self.noted: dict[int, SourceNote] = {}
+        self.note: SourceNote | None = None
+        self.after_gap = False
         self.stack: list[_Node] = []
         self.last: dict[str, int] = {}
         self.units: list[Unit] = []
@@ -105,10 +103,13 @@ class _Parser:
 
     def _accepts(self, key: str, value: int, strict: bool) -> bool:
         prev = self.last.get(key, 0)
-        return value == prev + 1 if strict else prev < value <= prev + _MAX_ARTICLE_GAP
+        if self.after_gap:
+            return prev < value  # "[...]" stands for the items in between
+        limit = self.max_article_gap if key == "dieu" else _MAX_ARTICLE_GAP
+        return value == prev + 1 if strict else prev < value <= prev + limit
 
     # --- classification --------------------------------------------------------------
-    def classify(self, line: _Line, next_line: str) -> tuple[str, str, str] | None:
+    def classify(self, line: Line, next_line: str) -> tuple[str, str, str] | None:
         """(level key, number as written, title) when ``line`` opens a structural node."""
         s = line.match
         if m := _PHAN.match(s):
@@ -146,7 +147,7 @@ class _Parser:
                     return "dtieu_muc", m.group(1), m.group(2)
             elif self._in_article() and self._accepts("khoan", n, strict=True):
                 return "khoan", m.group(1), m.group(2)
-        if m := _LETTERED.match(s):
+        if (m := _LETTERED.match(s)) and m.group(1) in _LETTERS:
             idx = _LETTERS.index(m.group(1)) + 1
             strict = not self._open("dmuc")
             if self._accepts("diem", idx, strict=strict):
@@ -176,7 +177,7 @@ class _Parser:
     def _flush(self, end: int) -> None:
         if end <= self.unit_start:
             return
-        lines = self.text[self.unit_start : end].strip().split("\n")
+        lines = self._display_lines(end)
         # A trailing "[...]" marks text omitted after this unit, not part of it.
         while len(lines) > 1 and _GAP.fullmatch(lines[-1].strip()):
             lines.pop()
@@ -196,7 +197,7 @@ class _Parser:
             and top.unit_start == self.unit_start
             and top.kind not in ("khoan", "diem")
             and " ".join(display.split()) == " ".join(top.title_line.split())
-            and not (top.kind == "dieu" and display.endswith("."))
+            and not (top.kind == "dieu" and display.endswith(".") and not _BARE_ARTICLE.fullmatch(display))
         )
         self.units.append(
             Unit(
@@ -213,9 +214,45 @@ class _Parser:
                 searchable=bool(display)
                 and not heading_only
                 and self.unit_kind not in ("preamble", "closing"),
-                label=make_label(self.unit_path, self.short_title) if self.unit_path else self.short_title,
+                label=make_label(self.unit_path, self._label_title()) if self.unit_path else self.short_title,
+                **self._origin(),
             )
         )
+
+    def _borrowed(self) -> bool:
+        note = self.note
+        return note is not None and note.number is not None and not _same_number(note.number, self.number)
+
+    def _label_title(self) -> str:
+        # An article the pháp điển copy left in another document is cited by its own document.
+        note = self.note
+        if note is not None and self._borrowed() and self._in_article():
+            return f"{note.doc_type} {note.number}"
+        return self.short_title
+
+    def _origin(self) -> dict[str, Any]:
+        note = self.note
+        if note is None or not self._in_article():
+            return {}
+        return {
+            "origin_number": note.number,
+            "origin_effective": note.effective,
+            # The whole note once per article, on its heading unit: ~300k units would repeat it.
+            "origin_note": note.text if self.unit_kind == "dieu" else "",
+            "borrowed": self._borrowed(),
+        }
+
+    def _display_lines(self, end: int) -> list[str]:
+        cuts = sorted((s, e) for s, e in self.skipped.items() if self.unit_start <= s < end)
+        if not cuts:
+            return self.text[self.unit_start : end].strip().split("\n")
+        pieces, pos = [], self.unit_start
+        for start, stop in cuts:
+            pieces.append(self.text[pos:start])
+            # An annotation that filled its line takes the line break with it.
+            pos = stop + 1 if self.text[stop : stop + 1] == "\n" else stop
+        pieces.append(self.text[pos:end])
+        return "".join(pieces).strip().split("\n")
 
     def _own_text(self, node: _Node) -> str:
         unit = next((u for u in reversed(self.units) if u.start == node.unit_start), None)
@@ -225,7 +262,7 @@ class _Parser:
         titled = [n for n in self.stack if n.kind not in ("khoan", "diem")]
         return titled[-1].title_line if titled else ""
 
-    def _open_node(self, key: str, number: str, line: _Line) -> None:
+    def _open_node(self, key: str, number: str, line: Line) -> None:
         level = LEVELS[key]
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
@@ -241,17 +278,27 @@ class _Parser:
             self.last[key] = _LETTERS.index(number) + 1 if key == "diem" else n
         kind = {"dmuc": "muc", "dtieu_muc": "tieu_muc"}.get(key, key)
         title = line.raw if key not in ("khoan", "diem") else ""
+        if level <= LEVELS["dieu"]:
+            self.note = None
+        self.after_gap = False
         self.stack.append(_Node(level, key, kind, number, title, line.start))
         self.unit_path = tuple((n.kind, n.number) for n in self.stack if n.kind != "subhead")
         self.unit_kind = kind
 
     def run(self) -> list[Unit]:
         folded = match_form(self.text)
-        lines = list(_lines(self.text, folded))
+        notes = annotate(self.text, folded)
+        lines, self.skipped, self.noted = notes.lines, notes.skipped, notes.noted
         for i, line in enumerate(lines):
-            if not line.match:
+            if i in self.noted:
+                self._open_noted(line, self.noted[i])
                 continue
-            next_line = next((ln.match for ln in lines[i + 1 :] if ln.match), "")
+            if not line.match or line.start in self.skipped:
+                continue
+            next_line = next((ln.match for ln in lines[i + 1 :] if notes.content(ln)), "")
+            if _GAP.fullmatch(line.match):
+                self.after_gap = True
+                continue
             if self._quoted(line):
                 continue
             if self.seen_article and not self.closed and _CLOSING.match(line.match):
@@ -274,6 +321,17 @@ class _Parser:
         self._flush(len(self.text))
         return self.units
 
+    def _open_noted(self, line: Line, note: SourceNote) -> None:
+        """Open an article announced by a source note, wherever numbering or quotes stand:
+        the note, not the numbering, says an article starts here."""
+        self._start_unit(line.start)
+        self.in_quote = False
+        self.closed = False
+        heading = line.start not in self.skipped
+        self._open_node("dieu", note.article, line if heading else Line(line.start, line.end, "", ""))
+        self.note = note
+        self.seen_article = True
+
     def _is_title_continuation(self, next_line: str) -> bool:
         markers = (_DIEU, _CHUONG, _MUC, _PHAN, _NUMBERED, _LETTERED, _GAP)
         return bool(next_line) and not any(rx.match(next_line) for rx in markers)
@@ -282,7 +340,7 @@ class _Parser:
         self._flush(start)
         self.unit_start = start
 
-    def _quoted(self, line: _Line) -> bool:
+    def _quoted(self, line: Line) -> bool:
         """True while inside a multi-line quotation (an amended article quoted in full)."""
         s = line.match
         if self.in_quote:
@@ -299,10 +357,16 @@ class _Parser:
         return False
 
 
-def next_raw(lines: list[_Line], i: int) -> str:
+def next_raw(lines: list[Line], i: int) -> str:
     return next((ln.raw for ln in lines[i + 1 :] if ln.raw), "")
 
 
-def parse_units(doc_id: str, text: str, short_title: str) -> list[Unit]:
-    """Split ``text`` (display form) into units whose spans partition it exactly."""
-    return _Parser(doc_id, text, short_title).run()
+def parse_units(
+    doc_id: str, text: str, short_title: str, number: str | None = None, partial: bool = False
+) -> list[Unit]:
+    """Split ``text`` (display form) into units whose spans partition it exactly.
+
+    ``number`` (the document's số hiệu) tells the document's own articles from those a
+    pháp điển source note assigns to another document; ``partial`` texts may skip articles.
+    """
+    return _Parser(doc_id, text, short_title, number, partial).run()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .e5model import DEFAULT_MODEL
 
@@ -15,6 +16,10 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VNLAW_", extra="ignore")
 
     corpus_dir: Path = Path("corpus")
+    # Further collections indexed with the corpus folder: folders or .zip archives in the corpus
+    # layout, comma-separated (e.g. "corpus/collections/national.zip"). A doc_id must be unique
+    # across all of them.
+    collections: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     index_dir: Path = Path("index")
     # Exported or downloaded embedding models are kept here, outside any index version.
     model_dir: Path = Path("models")
@@ -31,6 +36,13 @@ class IngestSettings(BaseSettings):
     # Builds embed documents in chunks of about this many units; each finished chunk is kept
     # in index/.cache, so a killed build resumes from there (and logs its progress and ETA).
     build_chunk_units: int = Field(2048, ge=1, le=1_000_000)
+
+    @field_validator("collections", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(part.strip()) for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,11 @@ class DocumentMeta:
     status: str | None = None
     fields: str | None = None
     partial: bool = False
+    # Provenance of the text (the meta file's ``nguon``) and what kind of text that makes it:
+    # "promulgated" (as signed), "consolidated" (pháp điển wording, amendments folded in) or
+    # "quotes" (passages quoted verbatim elsewhere); None when the metadata does not say.
+    provenance: str | None = None
+    source_kind: str | None = None
     # Reference material (e.g. a Q&A article about a decision) is listed and served but not
     # retrieved: citations must point at legal provisions.
     searchable: bool = True
@@ -66,6 +71,14 @@ class Unit:
     intro: str = ""
     searchable: bool = True
     label: str = ""
+    # From the pháp điển source note under the article heading: the số hiệu of the document
+    # the article was enacted in, its effective date, and (on the article's own unit) the note.
+    origin_number: str | None = None
+    origin_effective: str | None = None
+    origin_note: str = ""
+    # The article was enacted in another document than the one holding it (pháp điển
+    # regrouping left it there): its number must not be confused with the holder's own.
+    borrowed: bool = False
 
     @property
     def uid(self) -> str:
@@ -78,7 +91,11 @@ class Unit:
     @property
     def article_key(self) -> str:
         """What retrieval groups by: the article, or the unit itself outside any article."""
-        return f"{self.doc_id}#{self.article}" if self.article is not None else self.uid
+        if self.article is None:
+            return self.uid
+        if self.borrowed:
+            return f"{self.doc_id}#{self.origin_number}#{self.article}"
+        return f"{self.doc_id}#{self.article}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -18,6 +18,7 @@ import uvicorn
 from uvicorn._types import ASGIApplication
 
 from ingest.build import build
+from ingest.collections import pack
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
 
@@ -26,6 +27,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+# Real documents of the national collection, one or more for each source's quirks.
+FIXTURE_NATIONAL = Path(__file__).parent / "fixtures" / "national"
 REPO = Path(__file__).parent.parent
 MODEL_DIR = REPO / "models"
 
@@ -66,6 +69,17 @@ def fresh_settings(tmp_path: Path) -> IngestSettings:
 def built_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> IngestSettings:
     """The fixture corpus with one built index version (read-only for tests)."""
     settings = make_settings(tmp_path_factory.mktemp("built"))
+    build(settings, embedder_factory=lambda: embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def national_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> IngestSettings:
+    """The fixture corpus and the national sample, packed as an archive collection, built once."""
+    root = tmp_path_factory.mktemp("national")
+    archive = root / "national.zip"
+    pack(FIXTURE_NATIONAL, archive)
+    settings = make_settings(root).model_copy(update={"collections": [archive]})
     build(settings, embedder_factory=lambda: embedder)
     return settings
 

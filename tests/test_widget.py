@@ -395,6 +395,35 @@ def test_full_page_streams_cited_answers_and_keeps_the_conversation(api: ApiServ
     assert requests[-1]["history"] == []
 
 
+@pytest.fixture(scope="module")
+def national_api(national_settings: IngestSettings) -> Iterator[ApiServer]:
+    with ApiServer(create_app(Settings(**national_settings.model_dump()))) as server:
+        yield server
+
+
+def test_footnotes_say_what_the_cited_text_is(national_api: ApiServer, page: Page) -> None:
+    page.goto(national_api.origin + "/")
+    # A consolidated (pháp điển) wording, of an article the pháp điển filed in another document.
+    ask(page, "Đấu giá viên có phải tham gia bảo hiểm trách nhiệm nghề nghiệp không?")
+    wait_answer(page, 1)
+    source = answers(page).nth(0).locator("li.source").first
+    expect(source.locator("strong")).to_have_text("Khoản 1 Điều 20 Luật 01/2016/QH14")
+    kind = source.locator(".fact.kind")
+    expect(kind).to_have_text("Bản pháp điển (hợp nhất)")
+    expect(kind).to_have_attribute("title", re.compile("Pháp điển"))
+    expect(source.locator(".fact.origin")).to_have_text(
+        ["Ban hành tại 01/2016/QH14", "Hiệu lực từ 01/07/2017"]
+    )
+    expect(source.locator(".fact.partial")).to_have_count(0)
+    # Verbatim quotes of a law the collection holds only in part.
+    ask(page, "Trách nhiệm lấy ý kiến về nhiệm vụ quy hoạch đô thị và nông thôn được quy định như thế nào?")
+    wait_answer(page, 2)
+    quoted = answers(page).nth(1).locator("li.source", has_text="Luật Quy hoạch đô thị và nông thôn").first
+    expect(quoted.locator(".fact.kind")).to_have_text("Trích dẫn nguyên văn")
+    expect(quoted.locator(".fact.partial")).to_have_text("Văn bản không đầy đủ")
+    expect(quoted.locator(".fact.origin")).to_have_count(0)
+
+
 def test_a_reload_keeps_the_conversation_of_the_tab(api: ApiServer, page: Page) -> None:
     requests = ask_requests(page)
     page.goto(api.origin + "/")
@@ -559,6 +588,11 @@ def test_untrusted_text_is_never_markup(api: ApiServer, host: HostSite, page: Pa
                 "quote": evil,
                 "score": 1.0,
                 "status": evil,
+                "partial": True,
+                "source_kind": "consolidated",
+                "source": evil,
+                "origin_number": "<b>" + evil,
+                "origin_effective": evil,
             }
         ],
     }
@@ -581,6 +615,8 @@ def test_untrusted_text_is_never_markup(api: ApiServer, host: HostSite, page: Pa
     reply.locator("summary").first.click()
     expect(reply.locator("blockquote")).to_have_text(evil)
     expect(reply.locator(".source strong")).to_have_text(evil)
+    expect(reply.locator(".fact.origin")).to_have_text([f"Ban hành tại <b>{evil}", f"Hiệu lực từ {evil}"])
+    expect(reply.locator(".fact.kind")).to_have_attribute("title", evil)
     assert page.evaluate("window.__xss") is None
     assert shadow(page, "root.querySelectorAll('img, script').length") == 0
     assert page.locator("img").count() == 0

@@ -15,6 +15,7 @@ def _info(doc: Document) -> dict[str, object]:
         "doc_id": m.doc_id, "title": m.title, "number": m.number, "doc_type": m.doc_type,
         "issuer": m.issuer, "issued": m.issued, "effective": m.effective, "status": m.status,
         "searchable": m.searchable, "articles": len(doc.articles), "units": len(doc.units),
+        "partial": m.partial, "source_kind": m.source_kind, "source": m.provenance,
     }  # fmt: skip
 
 

@@ -690,6 +690,11 @@
     }, String(n));
   }
 
+  var SOURCE_KINDS = {
+    consolidated: "Bản pháp điển (hợp nhất)",
+    quotes: "Trích dẫn nguyên văn",
+  };
+
   function renderSources(citations, msgId) {
     var headingId = msgId + "-sources";
     return h("section", { class: "sources", "aria-labelledby": headingId },
@@ -701,6 +706,15 @@
         if (c.status) {
           facts.push(h("span", { class: "fact status" + (/hết|ngưng|bãi bỏ/i.test(c.status) ? " expired" : "") }, c.status));
         }
+        // What the cited text is, so nobody takes a consolidated wording or a partial text for
+        // the document as signed; the provenance is the chip's tooltip.
+        var kind = SOURCE_KINDS[c.source_kind];
+        if (kind) facts.push(h("span", { class: "fact kind", title: c.source || kind }, kind));
+        if (c.partial) facts.push(h("span", { class: "fact partial", title: "Văn bản này thiếu một số điều, khoản" }, "Văn bản không đầy đủ"));
+        if (c.origin_number && c.origin_number !== c.doc_number) {
+          facts.push(h("span", { class: "fact origin" }, "Ban hành tại " + c.origin_number));
+        }
+        if (c.origin_effective) facts.push(h("span", { class: "fact origin" }, "Hiệu lực từ " + c.origin_effective));
         return h("li", { class: "source", id: msgId + "-src-" + n, tabindex: "-1" },
           h("span", { class: "source-num", "aria-hidden": "true" }, String(n)),
           h("div", { class: "source-body" },
@@ -888,6 +902,11 @@
           quote: str(c.quote),
           score: typeof c.score === "number" && isFinite(c.score) ? c.score : 0,
           status: c.status == null ? null : str(c.status),
+          partial: c.partial === true,
+          source_kind: Object.prototype.hasOwnProperty.call(SOURCE_KINDS, c.source_kind) ? c.source_kind : null,
+          source: c.source == null ? null : str(c.source),
+          origin_number: c.origin_number == null ? null : str(c.origin_number),
+          origin_effective: c.origin_effective == null ? null : str(c.origin_effective),
         };
       }),
     };
@@ -1062,6 +1081,8 @@
     ".fact { font-size: 12px; font-weight: 600; padding: 2px 8px; border-radius: 999px; background: #e8edf5; color: #334155; }",
     ".fact.status { background: #dcfce7; color: #166534; }",
     ".fact.status.expired { background: #fee2e2; color: #991b1b; }",
+    ".fact.kind { background: #e0f2fe; color: #075985; }",
+    ".fact.partial { background: #fef3c7; color: #92400e; }",
     ".quote { margin-top: 6px; }",
     ".quote summary { cursor: pointer; color: var(--ink); font-size: 13.5px; font-weight: 600; width: fit-content;",
     "  padding: 2px 0; border-radius: 4px; }",
