@@ -10,11 +10,14 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
+from ingest.conditions import read_facts
 from ingest.embed import Vectors
 from ingest.normalize import normalize_query
+from ingest.quantities import Range
 from ingest.segment import tokenize
 from ingest.units import Unit
 
+from .facts import Verdict, apply_facts
 from .index import LoadedIndex
 from .outside import OutsideTopics
 from .references import Reference, ReferenceFinder
@@ -56,6 +59,7 @@ class Hit:
     unit: Unit
     score: float
     direct: bool = False
+    verdict: Verdict = Verdict.SILENT  # how the unit's conditions meet the question's facts
 
 
 @dataclass
@@ -111,7 +115,24 @@ class Retriever:
         if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
             result.hits = self._direct(reference, result.hits, top_k)
+        facts = read_facts(query)
+        if facts:
+            result.hits = self._apply(result.hits, facts, top_k)
         return result
+
+    def _apply(self, hits: list[Hit], facts: list[Range], top_k: int) -> list[Hit]:
+        """Hits reordered by the facts (``api.facts``); a clause brought in from a ranked
+        article takes that article's score and directness."""
+        by_uid = {h.unit.uid: h for h in hits}
+        by_article = {}
+        for h in reversed(hits):
+            by_article[h.unit.article_key] = h
+        ranked = apply_facts(self.index.documents, [h.unit for h in hits], facts, top_k)
+        out = []
+        for unit, fit in ranked:
+            known = by_uid.get(unit.uid) or by_article[unit.article_key]
+            out.append(Hit(unit, known.score, known.direct, fit))
+        return out
 
     def _dense(self, vector: Vectors, mask: npt.NDArray[np.bool_]) -> Scores:
         """Cosine similarity of every allowed unit; outside the top candidates only the

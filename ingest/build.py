@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 
 from . import store
+from .conditions import read_conditions
 from .embed import Embedder, Vectors, model_id
 from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch
 from .load import SUPPORTED_SUFFIXES, read_text
@@ -129,6 +130,10 @@ def _load_previous(index_dir: Path, model: str) -> _Previous | None:
         all_units = [json.loads(line) for line in fh]
     with (info.path / "tokens.jsonl").open(encoding="utf-8") as fh:
         all_tokens = [json.loads(line) for line in fh]
+    if info.manifest["format_version"] < 3:
+        # Units of older formats lack conditions; their stored text is all it takes to add them.
+        for data in all_units:
+            data["conditions"] = [c.to_dict() for c in read_conditions(data["text"])]
     row = 0
     for data in all_units:
         units.setdefault(data["doc_id"], []).append(data)

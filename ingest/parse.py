@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .conditions import read_conditions
 from .normalize import match_form
 from .units import Path_, Unit, make_label
 
@@ -304,5 +305,9 @@ def next_raw(lines: list[_Line], i: int) -> str:
 
 
 def parse_units(doc_id: str, text: str, short_title: str) -> list[Unit]:
-    """Split ``text`` (display form) into units whose spans partition it exactly."""
-    return _Parser(doc_id, text, short_title).run()
+    """Split ``text`` (display form) into units whose spans partition it exactly, each with
+    the conditions its text states."""
+    units = _Parser(doc_id, text, short_title).run()
+    for unit in units:
+        unit.conditions = read_conditions(unit.text)
+    return units

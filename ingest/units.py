@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .conditions import Condition
+
 Path_ = tuple[tuple[str, str], ...]
 
 # How each path kind is named in a citation label ("Điểm a khoản 1 Điều 113 ...").
@@ -66,6 +68,8 @@ class Unit:
     intro: str = ""
     searchable: bool = True
     label: str = ""
+    # Ranges the unit's own text states (see ``ingest.conditions``), read at ingest.
+    conditions: list[Condition] = field(default_factory=list)
 
     @property
     def uid(self) -> str:
@@ -83,12 +87,14 @@ class Unit:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["path"] = [list(step) for step in self.path]
+        data["conditions"] = [c.to_dict() for c in self.conditions]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Unit:
         data = dict(data)
         data["path"] = tuple((kind, num) for kind, num in data["path"])
+        data["conditions"] = [Condition.from_dict(c) for c in data.get("conditions", [])]
         return cls(**data)
 
 
