@@ -9,11 +9,12 @@ conditions all exclude it is about other cases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
 
 from ingest.conditions import CONDITION
-from ingest.quantities import Range
+from ingest.quantities import AGE, DAYS, HOURS, MONEY, MONTHS, PERCENT, TIMES, Range, folded, quantities
 from ingest.units import Unit
 
 from .index import Document
@@ -63,30 +64,86 @@ def conditions_of(documents: Mapping[str, Document], unit: Unit) -> list[Range]:
 
 
 def apply_facts(
-    documents: Mapping[str, Document], units: Sequence[Unit], facts: Sequence[Range], limit: int
+    documents: Mapping[str, Document],
+    units: Sequence[Unit],
+    facts: Sequence[Range],
+    limit: int,
+    wanted: frozenset[str] = frozenset(),
 ) -> list[tuple[Unit, Verdict]]:
-    """``units`` (a ranking) reordered by the facts: the units of the first articles that apply
-    (in ranking order of their articles, then document order), then the rest of the ranking,
-    then the units those facts exclude. Without facts, or when nothing applies, the ranking
-    keeps its order and only excluded units move down."""
+    """``units`` (a ranking) reordered by the facts. The units of the best-ranked articles
+    whose own conditions contain the question's values come first; further down, a unit the
+    facts exclude gives its place to the units of its article that apply, or when none does,
+    moves to the end. Without facts the ranking is kept.
+
+    Within an article, a unit that states a figure of the kind asked for (``wanted``, see
+    ``asked_dims``) comes first, then the narrowest condition ("từ đủ 13 tuổi đến chưa đủ 15
+    tuổi" before "chưa đủ 18 tuổi"), then document order, where base cases come before
+    aggravated ones."""
     if not facts:
         return [(u, Verdict.SILENT) for u in units[:limit]]
     articles: list[str] = []
     for unit in units:
         if unit.article_key not in articles:
             articles.append(unit.article_key)
-    weighed = articles[:ARTICLES_WEIGHED]
-    applying: list[Unit] = []
-    for key in weighed:
-        doc_id, _, article = key.partition("#")
-        doc = documents.get(doc_id)
-        if doc is None or article not in doc.articles:
+    fitting = {key: _applying(documents, key, facts, wanted) for key in articles}
+    ranked = [(u, Verdict.APPLIES) for key in articles[:ARTICLES_WEIGHED] for u in fitting[key]]
+    seen = {u.uid for u, _ in ranked}
+    excluded = []
+    for unit in units:
+        if unit.uid in seen:
             continue
-        for ordinal in doc.articles[article]:
-            unit = doc.units[ordinal]
-            if unit.searchable and verdict(conditions_of(documents, unit), facts) is Verdict.APPLIES:
-                applying.append(unit)
-    seen = {u.uid for u in applying}
-    rest = [(u, verdict(conditions_of(documents, u), facts)) for u in units if u.uid not in seen]
-    ranked = [(u, Verdict.APPLIES) for u in applying] + sorted(rest, key=lambda p: p[1] is Verdict.EXCLUDES)
-    return ranked[:limit]
+        fit = verdict(conditions_of(documents, unit), facts)
+        if fit is Verdict.EXCLUDES:
+            instead = [u for u in fitting[unit.article_key] if u.uid not in seen]
+            if not instead:
+                excluded.append((unit, fit))
+                continue
+            ranked += [(u, Verdict.APPLIES) for u in instead]
+            seen.update(u.uid for u in instead)
+        else:
+            ranked.append((unit, fit))
+            seen.add(unit.uid)
+    return (ranked + excluded)[:limit]
+
+
+def _applying(
+    documents: Mapping[str, Document], article_key: str, facts: Sequence[Range], wanted: frozenset[str]
+) -> list[Unit]:
+    """The units of an article whose own conditions contain the facts, best first. Own
+    conditions only: the points under "khoản 1" are its special cases and add nothing to the
+    clause that states the amount and the penalty."""
+    doc_id, _, article = article_key.partition("#")
+    doc = documents.get(doc_id)
+    if doc is None or article not in doc.articles:
+        return []
+    found: list[tuple[bool, float, int, Unit]] = []
+    for ordinal in doc.articles[article]:
+        unit = doc.units[ordinal]
+        own = [c.range for c in unit.conditions if c.role == CONDITION]
+        if not unit.searchable or verdict(own, facts) is not Verdict.APPLIES:
+            continue
+        width = min(r.high - r.low for r in own for f in facts if r.contains(f))
+        states = any(q.dim in wanted for q in quantities(f"{unit.intro}\n{unit.text}"))
+        found.append((not states, width, ordinal, unit))
+    return [f[-1] for f in sorted(found, key=lambda f: f[:3])]
+
+
+# What a question asks for, by the words it asks with: "bao nhiêu giờ" wants a figure in hours,
+# "bị phạt thế nào" a prison term or a fine.
+_ASKS: list[tuple[re.Pattern[str], frozenset[str]]] = [
+    (re.compile(r"(?:bao nhiêu|mấy) (?:giờ|tiếng)"), frozenset({HOURS})),
+    (re.compile(r"(?:bao nhiêu|mấy) (?:ngày|tuần)"), frozenset({DAYS})),
+    (re.compile(r"(?:bao nhiêu|mấy) (?:năm|tháng)"), frozenset({MONTHS})),
+    (re.compile(r"bao lâu|thời hạn|thời hiệu|thời gian"), frozenset({MONTHS, DAYS, HOURS})),
+    (re.compile(r"(?:bao nhiêu|mấy) tuổi|độ tuổi|tuổi nào"), frozenset({AGE})),
+    (re.compile(r"bao nhiêu (?:tiền|đồng|triệu)|phạt tiền|mức phạt"), frozenset({MONEY})),
+    (re.compile(r"(?:bao nhiêu|mấy) (?:phần trăm|%)|tỷ lệ|lãi suất"), frozenset({PERCENT})),
+    (re.compile(r"(?:bao nhiêu|mấy) lần"), frozenset({TIMES})),
+    (re.compile(r"phạt|tù|xử lý hình sự"), frozenset({MONTHS, MONEY})),
+]
+
+
+def asked_dims(question: str) -> frozenset[str]:
+    """The dimensions of the figure a question asks for (empty when it asks for none)."""
+    low = folded(question)
+    return frozenset().union(*(dims for rx, dims in _ASKS if rx.search(low)))

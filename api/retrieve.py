@@ -17,7 +17,7 @@ from ingest.quantities import Range
 from ingest.segment import tokenize
 from ingest.units import Unit
 
-from .facts import Verdict, apply_facts
+from .facts import Verdict, apply_facts, asked_dims
 from .index import LoadedIndex
 from .outside import OutsideTopics
 from .references import Reference, ReferenceFinder
@@ -117,17 +117,17 @@ class Retriever:
             result.hits = self._direct(reference, result.hits, top_k)
         facts = read_facts(query)
         if facts:
-            result.hits = self._apply(result.hits, facts, top_k)
+            result.hits = self._apply(query, result.hits, facts, top_k)
         return result
 
-    def _apply(self, hits: list[Hit], facts: list[Range], top_k: int) -> list[Hit]:
+    def _apply(self, query: str, hits: list[Hit], facts: list[Range], top_k: int) -> list[Hit]:
         """Hits reordered by the facts (``api.facts``); a clause brought in from a ranked
         article takes that article's score and directness."""
         by_uid = {h.unit.uid: h for h in hits}
         by_article = {}
         for h in reversed(hits):
             by_article[h.unit.article_key] = h
-        ranked = apply_facts(self.index.documents, [h.unit for h in hits], facts, top_k)
+        ranked = apply_facts(self.index.documents, [h.unit for h in hits], facts, top_k, asked_dims(query))
         out = []
         for unit, fit in ranked:
             known = by_uid.get(unit.uid) or by_article[unit.article_key]

@@ -125,9 +125,7 @@ def read_conditions(text: str) -> list[Condition]:
     return conditions
 
 
-def read_facts(question: str) -> list[Range]:
-    """What a question says about its case: "3 triệu" is exactly 3,000,000 đồng, "dưới 18
-    tuổi" any age below 18. Periods ("một tháng") and limits asked about are not facts."""
+def _fact_spans(question: str) -> list[tuple[Range, int, int]]:
     low = folded(question)
     facts, covered = [], []
     for name, rng, start, end in _ranges(low):
@@ -136,8 +134,14 @@ def read_facts(question: str) -> list[Range]:
             continue
         if name == "full":  # "làm đủ 12 tháng": the case is 12 months, not "12 or more"
             rng = Range(rng.dim, rng.low, rng.low, True, True)
-        facts.append(rng)
+        facts.append((rng, start, end))
     for q in quantities(question, periods=False):
         if not any(s <= q.start < e for s, e in covered):
-            facts.append(Range.point(q))
+            facts.append((Range.point(q), q.start, q.end))
     return facts
+
+
+def read_facts(question: str) -> list[Range]:
+    """What a question says about its case: "3 triệu" is exactly 3,000,000 đồng, "dưới 18
+    tuổi" any age below 18. Periods ("một tháng") and limits asked about are not facts."""
+    return [rng for rng, _, _ in _fact_spans(question)]

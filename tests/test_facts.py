@@ -160,21 +160,22 @@ def test_the_clause_whose_amount_contains_the_question_s_leads(theft: tuple) -> 
     ranked = apply_facts(documents, ranking, read_facts("trộm 3 triệu đồng bị phạt tù bao lâu?"), 5)
     assert labels(ranked) == [
         ("Khoản 1 Điều 1", Verdict.APPLIES),
-        # The points of clause 1 share its amount condition.
-        ("Điểm a khoản 1 Điều 1", Verdict.APPLIES),
-        ("Điểm b khoản 1 Điều 1", Verdict.APPLIES),
         ("Khoản 2 Điều 1", Verdict.SILENT),
+        # Excluded ones last, in their ranking order.
         ("Điểm b khoản 2 Điều 1", Verdict.EXCLUDES),
+        ("Khoản 3 Điều 1", Verdict.EXCLUDES),
     ]
 
 
 def test_a_larger_amount_picks_the_point_that_states_it(theft: tuple) -> None:
     documents, unit = theft
-    ranking = [unit["Khoản 1 Điều 1"], unit["Khoản 3 Điều 1"]]
-    ranked = apply_facts(documents, ranking, read_facts("trộm 120 triệu"), 3)
+    ranking = [unit["Khoản 1 Điều 1"], unit["Điểm a khoản 1 Điều 1"], unit["Khoản 3 Điều 1"]]
+    ranked = apply_facts(documents, ranking, read_facts("trộm 120 triệu"), 5)
     assert labels(ranked) == [
         ("Điểm b khoản 2 Điều 1", Verdict.APPLIES),
         ("Khoản 1 Điều 1", Verdict.EXCLUDES),
+        # A point shares the amount condition of its clause.
+        ("Điểm a khoản 1 Điều 1", Verdict.EXCLUDES),
         ("Khoản 3 Điều 1", Verdict.EXCLUDES),
     ]
 
