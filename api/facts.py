@@ -76,7 +76,7 @@ def apply_facts(
     moves to the end. Without facts the ranking is kept.
 
     Within an article, a unit that states a figure of the kind asked for (``wanted``, see
-    ``asked_dims``) comes first, then the narrowest condition ("từ đủ 13 tuổi đến chưa đủ 15
+    ``asked_dims``) comes first, then the tightest condition ("từ đủ 13 tuổi đến chưa đủ 15
     tuổi" before "chưa đủ 18 tuổi"), then document order, where base cases come before
     aggravated ones."""
     if not facts:
@@ -116,15 +116,17 @@ def _applying(
     doc = documents.get(doc_id)
     if doc is None or article not in doc.articles:
         return []
-    found: list[tuple[bool, float, int, Unit]] = []
+    found: list[tuple[bool, tuple[float, float], int, Unit]] = []
     for ordinal in doc.articles[article]:
         unit = doc.units[ordinal]
         own = [c.range for c in unit.conditions if c.role == CONDITION]
         if not unit.searchable or verdict(own, facts) is not Verdict.APPLIES:
             continue
-        width = min(r.high - r.low for r in own for f in facts if r.contains(f))
+        # The tightest range around the value: narrowest, then nearest lower bound ("20.000.000
+        # đồng trở lên" before "5.000.000 đồng trở lên" for 25 triệu).
+        tight = min((r.high - r.low, f.low - r.low) for r in own for f in facts if r.contains(f))
         states = any(q.dim in wanted for q in quantities(f"{unit.intro}\n{unit.text}"))
-        found.append((not states, width, ordinal, unit))
+        found.append((not states, tight, ordinal, unit))
     return [f[-1] for f in sorted(found, key=lambda f: f[:3])]
 
 

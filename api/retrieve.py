@@ -17,7 +17,7 @@ from ingest.quantities import Range
 from ingest.segment import tokenize
 from ingest.units import Unit
 
-from .facts import Verdict, apply_facts, asked_dims
+from .facts import ARTICLES_WEIGHED, Verdict, apply_facts, asked_dims
 from .index import LoadedIndex
 from .outside import OutsideTopics
 from .references import Reference, ReferenceFinder
@@ -108,14 +108,16 @@ class Retriever:
         lexical = _bm25(self.index.lexical, self.index.vocab, tokens, len(self.index.rows))
         articles = _bm25(self.index.articles, self.index.article_vocab, tokens, len(self.index.article_keys))
         vector = self.embedder.query(query)
-        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, top_k)
+        facts = read_facts(query)
+        # With facts to apply, the clauses of the first few articles are weighed, whatever top_k.
+        fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if facts else top_k
+        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(vector)
         reference = self.references.find(query.lower())
         if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
-            result.hits = self._direct(reference, result.hits, top_k)
-        facts = read_facts(query)
+            result.hits = self._direct(reference, result.hits, fetch)
         if facts:
             result.hits = self._apply(query, result.hits, facts, top_k)
         return result
