@@ -40,11 +40,16 @@ MAX_QUOTE_CHARS = 2400
 
 @dataclass(frozen=True)
 class Abstention:
-    """Answer only when the best unit is similar enough to the question, and enough more similar
-    than the nearest subject the corpus does not hold (see ``api.outside``, ``api.calibrate``)."""
+    """Answer only when the best unit is similar enough to the question, enough more similar
+    than the nearest subject the corpus does not hold, and its article's heading is about as
+    close to the question as that subject is (see ``api.outside``, ``api.calibrate``)."""
 
     min_dense: float = -1.0  # best unit's cosine similarity
     min_margin: float = -2.0  # best unit's cosine minus the nearest outside topic's
+    # The best unit's article heading ("Tử hình") minus the nearest outside topic ("quyền nuôi
+    # con"), both short phrases embedded alike: a passage can share the question's words
+    # ("nuôi con dưới 36 tháng tuổi") while its article is about something else.
+    min_subject: float = -2.0
 
 
 @dataclass
@@ -144,6 +149,7 @@ def supported(result: SearchResult, abstention: Abstention) -> bool:
     return (
         result.top_dense >= abstention.min_dense
         and result.top_dense - result.top_outside >= abstention.min_margin
+        and result.top_subject - result.top_outside >= abstention.min_subject
     )
 
 

@@ -140,7 +140,9 @@ def main(
     cases = read_fact_cases(file)
     settings = get_settings()
     report = evaluate_facts(
-        open_retriever(settings), cases, Abstention(settings.abstain_min_dense, settings.abstain_min_margin)
+        open_retriever(settings),
+        cases,
+        Abstention(settings.abstain_min_dense, settings.abstain_min_margin, settings.abstain_min_subject),
     )
     if as_json:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=1)

@@ -3,6 +3,7 @@ tuned weights, aggregated by article, with direct lookup of provisions a questio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +31,9 @@ _STOPWORDS = """là và của có được cho các những một thì trong the
 như thế sao ai ở tại về này đó để do bị hay hoặc phải nếu đã sẽ đang rằng mà từ đến
 ra vào ạ vậy còn hay_không như_thế_nào thế_nào bao_lâu"""
 STOPWORDS = frozenset(_STOPWORDS.split())
+# "Điều 40. Tử hình", "II. MỤC TIÊU": the number says nothing of the subject.
+_NUMBERED_HEADING = re.compile(r"^(?:Điều\s+\d+[a-zđ]?|[IVXLC]+|\d+)\s*[.:]\s*", re.IGNORECASE)
+_HEADINGS_KEPT = 8192
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class SearchResult:
     reference: Reference | None = None
     top_dense: float = 0.0
     top_outside: float = -1.0  # cosine to the nearest topic the corpus does not hold
+    top_subject: float = 1.0  # cosine to the heading of the best unit's article
 
 
 def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str], ...]) -> bool:
@@ -100,6 +105,7 @@ class Retriever:
         self.references = ReferenceFinder([d.meta for d in index.documents.values()])
         self._row_doc = np.array([u.doc_id for u in index.rows])
         self._everything = np.ones(len(index.rows), dtype=bool)
+        self._headings: dict[str, Vectors] = {}
 
     def search(self, question: str, top_k: int = 10, filters: Filters | None = None) -> SearchResult:
         query = normalize_query(question)
@@ -114,6 +120,8 @@ class Retriever:
         result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(vector)
+            if result.hits:
+                result.top_subject = float(self._heading_vector(result.hits[0].unit) @ vector)
         reference = self.references.find(query.lower())
         if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
@@ -135,6 +143,17 @@ class Retriever:
             known = by_uid.get(unit.uid) or by_article[unit.article_key]
             out.append(Hit(unit, known.score, known.direct, fit))
         return out
+
+    def _heading_vector(self, unit: Unit) -> Vectors:
+        """The heading of ``unit``'s article, without its number, embedded as a question is
+        (like the outside topics it is compared with); a few thousand are kept."""
+        heading = _NUMBERED_HEADING.sub("", normalize_query(unit.heading)) or unit.label
+        vector = self._headings.get(heading)
+        if vector is None:
+            if len(self._headings) >= _HEADINGS_KEPT:
+                self._headings.clear()
+            vector = self._headings[heading] = self.embedder.query(heading)
+        return vector
 
     def _dense(self, vector: Vectors, mask: npt.NDArray[np.bool_]) -> Scores:
         """Cosine similarity of every allowed unit; outside the top candidates only the
