@@ -120,14 +120,15 @@ class Retriever:
         result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(vector)
-            if result.hits:
-                result.top_subject = float(self._heading_vector(result.hits[0].unit) @ vector)
         reference = self.references.find(query.lower())
         if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
             result.hits = self._direct(reference, result.hits, fetch)
         if facts:
             result.hits = self._apply(query, result.hits, facts, top_k)
+        if self.outside is not None and result.hits:
+            # The article the answer leads with, once the facts have chosen it.
+            result.top_subject = float(self._heading_vector(result.hits[0].unit) @ vector)
         return result
 
     def _apply(self, query: str, hits: list[Hit], facts: list[Range], top_k: int) -> list[Hit]:
