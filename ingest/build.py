@@ -17,7 +17,7 @@ import faiss
 import numpy as np
 
 from . import store
-from .conditions import read_conditions
+from .conditions import CONDITIONS_VERSION, read_conditions
 from .embed import Embedder, Vectors, model_id
 from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch
 from .load import SUPPORTED_SUFFIXES, read_text
@@ -130,8 +130,9 @@ def _load_previous(index_dir: Path, model: str) -> _Previous | None:
         all_units = [json.loads(line) for line in fh]
     with (info.path / "tokens.jsonl").open(encoding="utf-8") as fh:
         all_tokens = [json.loads(line) for line in fh]
-    if info.manifest["format_version"] < 3:
-        # Units of older formats lack conditions; their stored text is all it takes to add them.
+    if info.manifest.get("conditions_version") != CONDITIONS_VERSION:
+        # Units of older formats or condition rules: their stored text is all it takes to
+        # read the conditions again, so nothing is re-embedded.
         for data in all_units:
             data["conditions"] = [c.to_dict() for c in read_conditions(data["text"])]
     row = 0
@@ -172,7 +173,10 @@ def build(
         dupes = sorted({p.stem for p in files if sum(q.stem == p.stem for q in files) > 1})
         if dupes:
             raise BuildFailed([f"{d}: several files share this document id" for d in dupes])
-        current_format = previous is not None and previous.manifest["format_version"] == store.FORMAT_VERSION
+        current_format = previous is not None and (
+            previous.manifest["format_version"],
+            previous.manifest.get("conditions_version"),
+        ) == (store.FORMAT_VERSION, CONDITIONS_VERSION)
         if previous and current_format and hashes == {d: v["hash"] for d, v in prev_docs.items()}:
             return BuildReport(None, reused=sorted(hashes), seconds=time.perf_counter() - started)
 
@@ -260,6 +264,7 @@ def _write_version(
     report.searchable = len(all_tokens)
     manifest = {
         "format_version": store.FORMAT_VERSION,
+        "conditions_version": CONDITIONS_VERSION,
         "pipeline_version": PIPELINE_VERSION,
         "version": report.version,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -18,6 +18,8 @@ from typing import Any
 from .quantities import NUMBER, UNIT, Range, folded, number_value, quantities, unit_of
 
 CONDITION, LIMIT, SANCTION = "condition", "limit", "sanction"
+# Bump when what is read changes: a build then reads the conditions of every stored unit again.
+CONDITIONS_VERSION = 2
 
 _Q = rf"(?P<a>{NUMBER})\s*(?P<ua>{UNIT})"
 # Order matters: a span claimed by an earlier pattern is not read again by a later one.
@@ -36,8 +38,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("above", re.compile(rf"(?:trên|hơn|quá|vượt\s+quá)\s+{_Q}(?!\w)")),
     ("full", re.compile(rf"đủ\s+{_Q}(?!\w)")),
 ]
-# A range right after these words is a penalty ("phạt tù từ 02 năm đến 07 năm").
-_SANCTION_BEFORE = re.compile(r"(?:phạt\s+tù|phạt\s+tiền|phạt|tù|giam\s+giữ|cải\s+tạo)\s*$")
+# A range right after these words is a penalty ("phạt tù từ 02 năm đến 07 năm", "cấm đảm
+# nhiệm chức vụ nhất định từ 01 năm đến 05 năm", "quản chế", "thời gian thử thách").
+_SANCTION_BEFORE = re.compile(
+    r"(?:phạt\s+tù|phạt\s+tiền|phạt|tù|giam\s+giữ|cải\s+tạo|nhất\s+định|quản\s+chế|cư\s+trú|thử\s+thách)\s*$"
+)
 
 
 @dataclass(frozen=True)

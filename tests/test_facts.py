@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from api.facts import Verdict, apply_facts, verdict
+from api.answer import MAX_SENTENCE_CHARS, best_sentence
+from api.facts import Verdict, apply_facts, asked_dims, verdict
 from api.index import Document
 from ingest.conditions import CONDITION, LIMIT, SANCTION, Condition, read_conditions, read_facts
 from ingest.parse import parse_units
@@ -82,6 +83,11 @@ def test_conditions_sanctions_and_limits_of_a_clause() -> None:
         (LIMIT, Range(HOURS, 0, 12, True, True), "không quá 12 giờ"),
         (LIMIT, Range(HOURS, 0, 40, True, True), "không quá 40 giờ"),
     ]
+
+
+def test_supplementary_penalties_are_sanctions() -> None:
+    text = "còn có thể bị cấm đảm nhiệm chức vụ nhất định từ 01 năm đến 05 năm"
+    assert [c.role for c in read_conditions(text)] == [SANCTION]
 
 
 @pytest.mark.parametrize(
@@ -184,3 +190,40 @@ def test_without_facts_the_ranking_is_kept(theft: tuple) -> None:
     documents, unit = theft
     ranking = [unit["Khoản 3 Điều 1"], unit["Khoản 1 Điều 1"]]
     assert [u for u, _ in apply_facts(documents, ranking, [], 5)] == ranking
+
+
+@pytest.mark.parametrize(
+    ("question", "dims"),
+    [
+        ("Làm thêm tối đa bao nhiêu giờ một tháng?", {HOURS}),
+        ("Thử việc tối đa mấy ngày?", {DAYS}),
+        ("Lương làm đêm được trả thêm bao nhiêu phần trăm?", {PERCENT}),
+        ("Trộm 3 triệu bị phạt tù bao lâu?", {MONTHS, DAYS, HOURS, MONEY}),
+        ("Người lao động có quyền gì?", set()),
+    ],
+)
+def test_what_a_question_asks_for(question: str, dims: set[str]) -> None:
+    assert asked_dims(question) == dims
+
+
+def test_the_sentence_shown_states_the_figure_asked_for() -> None:
+    text = (
+        "Thời giờ làm việc do hai bên thỏa thuận. Người sử dụng lao động phải thông báo cho người "
+        "lao động biết về thời giờ làm việc. Thời giờ làm việc không quá 08 giờ trong 01 ngày."
+    )
+    words = {"thời", "giờ", "làm", "việc", "người", "lao", "động"}
+    assert best_sentence(text, words).startswith("Người sử dụng lao động")
+    assert (
+        best_sentence(text, words, frozenset({HOURS})) == "Thời giờ làm việc không quá 08 giờ trong 01 ngày."
+    )
+
+
+def test_a_long_sentence_loses_its_middle_not_the_figure() -> None:
+    sentence = "1. Người nào " + "vi phạm quy định " * 40 + "thì bị phạt tù từ 06 tháng đến 03 năm."
+    shown = best_sentence(sentence, set(), frozenset({MONTHS}))
+    assert len(shown) <= MAX_SENTENCE_CHARS
+    assert shown.startswith("Người nào vi phạm")
+    assert " … " in shown
+    assert shown.endswith("phạt tù từ 06 tháng đến 03 năm.")
+    # Without a figure asked for, the end is what goes.
+    assert best_sentence(sentence, set()).endswith(" …")
