@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.normalize import normalize_query
+from ingest.quantities import quantities
 from ingest.segment import sentence_spans
 from ingest.units import Unit
 
+from .facts import Verdict, asked_dims
 from .generate import (
     GeneratorFailed,
     LLMConfig,
@@ -38,11 +40,16 @@ MAX_QUOTE_CHARS = 2400
 
 @dataclass(frozen=True)
 class Abstention:
-    """Answer only when the best unit is similar enough to the question, and enough more similar
-    than the nearest subject the corpus does not hold (see ``api.outside``, ``api.calibrate``)."""
+    """Answer only when the best unit is similar enough to the question, enough more similar
+    than the nearest subject the corpus does not hold, and its article's heading is about as
+    close to the question as that subject is (see ``api.outside``, ``api.calibrate``)."""
 
     min_dense: float = -1.0  # best unit's cosine similarity
     min_margin: float = -2.0  # best unit's cosine minus the nearest outside topic's
+    # The best unit's article heading ("Tử hình") minus the nearest outside topic ("quyền nuôi
+    # con"), both short phrases embedded alike: a passage can share the question's words
+    # ("nuôi con dưới 36 tháng tuổi") while its article is about something else.
+    min_subject: float = -2.0
 
 
 @dataclass
@@ -121,11 +128,15 @@ def extractive(result: SearchResult, index: LoadedIndex) -> Answer:
         else [h for h in result.hits if h.direct][:MAX_CITED]
     )
     words = _content_words(result.query.lower())
+    wanted = asked_dims(result.query)
     lines = []
     for n, hit in enumerate(cited, 1):
-        sentence = best_sentence(body(hit.unit), words)
+        sentence = best_sentence(body(hit.unit), words, wanted)
         lead = lead_in(index, hit.unit)
-        lines.append(f"- {hit.unit.label}: {f'{lead} … ' if lead else ''}{sentence} [{n}]")
+        # A clause whose conditions exclude the question's facts (another amount, another age)
+        # is shown only after those that fit, and said to be about other cases.
+        other = " (trường hợp khác)" if hit.verdict is Verdict.EXCLUDES else ""
+        lines.append(f"- {hit.unit.label}{other}: {f'{lead} … ' if lead else ''}{sentence} [{n}]")
     intro = "Theo các quy định liên quan:" if len(cited) > 1 else "Theo quy định:"
     return Answer("\n".join([intro, *lines]), cited, False)
 
@@ -138,6 +149,7 @@ def supported(result: SearchResult, abstention: Abstention) -> bool:
     return (
         result.top_dense >= abstention.min_dense
         and result.top_dense - result.top_outside >= abstention.min_margin
+        and result.top_subject - result.top_outside >= abstention.min_subject
     )
 
 
@@ -175,20 +187,34 @@ def lead_in(index: LoadedIndex, unit: Unit) -> str:
     return _trimmed(text[start:end].strip())
 
 
-def best_sentence(text: str, words: set[str]) -> str:
-    """The sentence of ``text`` sharing most words with the question, trimmed for display."""
+def best_sentence(text: str, words: set[str], wanted: frozenset[str] = frozenset()) -> str:
+    """The sentence of ``text`` that states a figure of the kind asked for (``wanted``
+    dimensions, see ``api.facts.asked_dims``) and shares most words with the question,
+    trimmed for display without cutting that figure away."""
     spans = sentence_spans(text) or [(0, len(text))]
     scored = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
         overlap = len(words & _content_words(normalize_query(sentence).lower()))
-        scored.append((overlap, -i, sentence))
-    _, _, best = max(scored)
-    return _trimmed(best)
+        figures = [q.end for q in quantities(sentence) if q.dim in wanted]
+        scored.append((bool(figures), overlap, -i, sentence, figures[-1] if figures else 0))
+    *_, best, figure_end = max(scored)
+    return _trimmed(best, figure_end)
 
 
-def _trimmed(sentence: str) -> str:
-    return _shortened(re.sub(r"^(?:\d+\.|[a-zđ]\)|[-+•])\s*", "", sentence.strip()), MAX_SENTENCE_CHARS)
+def _trimmed(sentence: str, keep: int = 0) -> str:
+    """``sentence`` without its enumerator, shortened to ``MAX_SENTENCE_CHARS``; when the
+    figure ending at ``keep`` lies past the limit, the middle goes instead of the end."""
+    sentence = sentence.strip()
+    marker = re.match(r"(?:\d+\.|[a-zđ]\)|[-+•])\s*", sentence)
+    cut = marker.end() if marker else 0
+    sentence, keep = sentence[cut:], max(0, keep - cut)
+    if keep <= MAX_SENTENCE_CHARS - 2:
+        return _shortened(sentence, MAX_SENTENCE_CHARS)
+    head = sentence[: MAX_SENTENCE_CHARS // 3].rsplit(" ", 1)[0] + " …"
+    room = MAX_SENTENCE_CHARS - len(head) - 1
+    tail = sentence[max(len(head), keep + 60 - room) :].split(" ", 1)[-1]
+    return f"{head} {_shortened(tail, room)}"
 
 
 def quote(text: str) -> str:

@@ -2,15 +2,18 @@
 abstention thresholds from data, and report how often each file abstains.
 
 The rule (``api.answer.supported``) answers when the best unit's cosine reaches ``min_dense``
-and beats the nearest outside topic's by ``min_margin``. The chosen pair abstains on as many
-out-of-corpus questions as possible while abstaining on at most ``--max-false`` of the
-answerable ones. Choosing on half of each set and scoring the other half estimates how the
-thresholds do on questions they were not chosen on.
+and beats the nearest outside topic's by ``min_margin``, and its article's heading comes
+within ``min_subject`` of that topic. The pair ``min_dense``, ``min_margin`` is chosen first,
+then ``min_subject`` with it; each abstains on as many out-of-corpus questions as possible
+while abstaining on at most ``--max-false`` of the answerable ones. Choosing on half of each
+set and scoring the other half estimates how the thresholds do on questions they were not
+chosen on.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +28,7 @@ from .state import open_retriever
 app = typer.Typer(add_completion=False)
 DENSE_GRID = np.arange(0.78, 0.92, 0.0025)
 MARGIN_GRID = np.arange(-0.10, 0.10, 0.0025)
+SUBJECT_GRID = np.arange(-0.10, 0.05, 0.005)
 
 
 def _questions(path: Path) -> list[str]:
@@ -36,15 +40,24 @@ def _rate(results: list[SearchResult], rule: Abstention) -> float:
     return sum(not supported(r, rule) for r in results) / max(1, len(results))
 
 
-def choose(good: list[SearchResult], bad: list[SearchResult], max_false: float) -> Abstention | None:
+def _best(
+    rules: list[Abstention], good: list[SearchResult], bad: list[SearchResult], max_false: float
+) -> Abstention | None:
     best: tuple[float, float, Abstention] | None = None
-    for dense in DENSE_GRID:
-        for margin in MARGIN_GRID:
-            rule = Abstention(round(float(dense), 4), round(float(margin), 4))
-            false, true = _rate(good, rule), _rate(bad, rule)
-            if false <= max_false and (best is None or (true, -false) > (best[0], -best[1])):
-                best = (true, false, rule)
+    for rule in rules:
+        false, true = _rate(good, rule), _rate(bad, rule)
+        if false <= max_false and (best is None or (true, -false) > (best[0], -best[1])):
+            best = (true, false, rule)
     return best[2] if best else None
+
+
+def choose(good: list[SearchResult], bad: list[SearchResult], max_false: float) -> Abstention | None:
+    pairs = [Abstention(round(float(d), 4), round(float(m), 4)) for d in DENSE_GRID for m in MARGIN_GRID]
+    pair = _best(pairs, good, bad, max_false)
+    if pair is None:
+        return None
+    rules = [replace(pair, min_subject=round(float(s), 4)) for s in SUBJECT_GRID]
+    return _best([pair, *rules], good, bad, max_false)
 
 
 @app.command()
@@ -58,7 +71,9 @@ def main(
     good = [r for p in answerable for r in results[p]]
     bad = [r for p in out_of_corpus for r in results[p]]
     settings = get_settings()
-    current = Abstention(settings.abstain_min_dense, settings.abstain_min_margin)
+    current = Abstention(
+        settings.abstain_min_dense, settings.abstain_min_margin, settings.abstain_min_subject
+    )
     rule = choose(good, bad, max_false)
     if rule is None:
         print("no thresholds keep answerable abstentions under the limit")
@@ -74,7 +89,10 @@ def main(
             f"chosen on one half, scored on the other: abstains on {np.mean([h[0] for h in held]):.1%} "
             f"of answerable, {np.mean([h[1] for h in held]):.1%} of out-of-corpus"
         )
-    print(f"set VNLAW_ABSTAIN_MIN_DENSE={rule.min_dense} VNLAW_ABSTAIN_MIN_MARGIN={rule.min_margin}")
+    print(
+        f"set VNLAW_ABSTAIN_MIN_DENSE={rule.min_dense} VNLAW_ABSTAIN_MIN_MARGIN={rule.min_margin} "
+        f"VNLAW_ABSTAIN_MIN_SUBJECT={rule.min_subject}"
+    )
 
 
 if __name__ == "__main__":

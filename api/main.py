@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batcher.close()
 
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
-    app.state.abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_margin)
+    app.state.abstention = Abstention(
+        settings.abstain_min_dense, settings.abstain_min_margin, settings.abstain_min_subject
+    )
     app.state.llm = settings.llm
     errors.install(app)
     if settings.cors_origin_list:

@@ -3,6 +3,7 @@ tuned weights, aggregated by article, with direct lookup of provisions a questio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,11 +11,14 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
+from ingest.conditions import read_facts
 from ingest.embed import Vectors
 from ingest.normalize import match_form, normalize_query
+from ingest.quantities import Range
 from ingest.segment import tokenize
 from ingest.units import Unit
 
+from .facts import ARTICLES_WEIGHED, Verdict, apply_facts, asked_dims
 from .index import Document, LoadedIndex
 from .outside import OutsideTopics
 from .references import Reference, ReferenceFinder
@@ -27,6 +31,9 @@ _STOPWORDS = """là và của có được cho các những một thì trong the
 như thế sao ai ở tại về này đó để do bị hay hoặc phải nếu đã sẽ đang rằng mà từ đến
 ra vào ạ vậy còn hay_không như_thế_nào thế_nào bao_lâu"""
 STOPWORDS = frozenset(_STOPWORDS.split())
+# "Điều 40. Tử hình", "II. MỤC TIÊU": the number says nothing of the subject.
+_NUMBERED_HEADING = re.compile(r"^(?:Điều\s+\d+[a-zđ]?|[IVXLC]+|\d+)\s*[.:]\s*", re.IGNORECASE)
+_HEADINGS_KEPT = 8192
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class Hit:
     unit: Unit
     score: float
     direct: bool = False
+    verdict: Verdict = Verdict.SILENT  # how the unit's conditions meet the question's facts
 
 
 @dataclass
@@ -77,6 +85,7 @@ class SearchResult:
     reference: Reference | None = None
     top_dense: float = 0.0
     top_outside: float = -1.0  # cosine to the nearest topic the corpus does not hold
+    top_subject: float = 1.0  # cosine to the heading of the best unit's article
 
 
 def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str], ...]) -> bool:
@@ -111,6 +120,7 @@ class Retriever:
         self.works = frozenset(self._row_work) - {""}
         self.doc_types = frozenset(d.meta.doc_type for d in index.documents.values() if d.meta.doc_type)
         self._everything = np.ones(len(index.rows), dtype=bool)
+        self._headings: dict[str, Vectors] = {}
 
     def search(self, question: str, top_k: int = 10, filters: Filters | None = None) -> SearchResult:
         query = normalize_query(question)
@@ -119,14 +129,47 @@ class Retriever:
         lexical = _bm25(self.index.lexical, self.index.vocab, tokens, len(self.index.rows))
         articles = _bm25(self.index.articles, self.index.article_vocab, tokens, len(self.index.article_keys))
         vector = self.embedder.query(query)
-        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, top_k)
+        facts = read_facts(query)
+        # With facts to apply, the clauses of the first few articles are weighed, whatever top_k.
+        fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if facts else top_k
+        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(vector)
         reference = self.references.find(query.lower())
         if reference is not None and mask[self._row_doc == reference.doc_id].any():
             result.reference = reference
-            result.hits = self._direct(reference, result.hits, top_k)
+            result.hits = self._direct(reference, result.hits, fetch)
+        if facts:
+            result.hits = self._apply(query, result.hits, facts, top_k)
+        if self.outside is not None and result.hits:
+            # The article the answer leads with, once the facts have chosen it.
+            result.top_subject = float(self._heading_vector(result.hits[0].unit) @ vector)
         return result
+
+    def _apply(self, query: str, hits: list[Hit], facts: list[Range], top_k: int) -> list[Hit]:
+        """Hits reordered by the facts (``api.facts``); a clause brought in from a ranked
+        article takes that article's score and directness."""
+        by_uid = {h.unit.uid: h for h in hits}
+        by_article = {}
+        for h in reversed(hits):
+            by_article[h.unit.article_key] = h
+        ranked = apply_facts(self.index.documents, [h.unit for h in hits], facts, top_k, asked_dims(query))
+        out = []
+        for unit, fit in ranked:
+            known = by_uid.get(unit.uid) or by_article[unit.article_key]
+            out.append(Hit(unit, known.score, known.direct, fit))
+        return out
+
+    def _heading_vector(self, unit: Unit) -> Vectors:
+        """The heading of ``unit``'s article, without its number, embedded as a question is
+        (like the outside topics it is compared with); a few thousand are kept."""
+        heading = _NUMBERED_HEADING.sub("", normalize_query(unit.heading)) or unit.label
+        vector = self._headings.get(heading)
+        if vector is None:
+            if len(self._headings) >= _HEADINGS_KEPT:
+                self._headings.clear()
+            vector = self._headings[heading] = self.embedder.query(heading)
+        return vector
 
     def _dense(self, vector: Vectors, mask: npt.NDArray[np.bool_]) -> Scores:
         """Cosine similarity of every allowed unit; outside the top candidates only the

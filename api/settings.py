@@ -32,6 +32,7 @@ class Settings(IngestSettings):
     outside_topics: Path | None = DEFAULT_OUTSIDE_TOPICS
     abstain_min_dense: float = Field(0.82, ge=-1, le=1)
     abstain_min_margin: float = Field(-0.0175, ge=-2, le=2)
+    abstain_min_subject: float = Field(-0.03, ge=-2, le=2)
     _topics: list[Topic] = PrivateAttr(default_factory=list)
     # Answers: "extractive" (no network) or "openai" (any OpenAI-compatible chat endpoint).
     generator: Literal["extractive", "openai"] = "extractive"

@@ -19,6 +19,7 @@ import numpy as np
 from . import store
 from .cache import BuildCache
 from .collections import Entry, folder_entries, open_sources
+from .conditions import CONDITIONS_VERSION, read_conditions
 from .embed import Embedder, Vectors, model_id
 from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch, ParseError
 from .load import decode_text
@@ -135,6 +136,11 @@ def _load_previous(index_dir: Path, model: str) -> _Previous | None:
         all_units = [json.loads(line) for line in fh]
     with (info.path / "tokens.jsonl").open(encoding="utf-8") as fh:
         all_tokens = [json.loads(line) for line in fh]
+    if info.manifest.get("conditions_version") != CONDITIONS_VERSION:
+        # Units of older formats or condition rules: their stored text is all it takes to
+        # read the conditions again, so nothing is re-embedded.
+        for data in all_units:
+            data["conditions"] = [c.to_dict() for c in read_conditions(data["text"])]
     row = 0
     for data in all_units:
         units.setdefault(data["doc_id"], []).append(data)
@@ -169,7 +175,10 @@ def build(
         prev_docs: dict[str, Any] = previous.manifest["documents"] if previous else {}
         with open_sources(settings.corpus_dir, settings.collections) as entries:
             docs, hashes = _read_changed(entries, prev_docs if previous else {})
-        current_format = previous is not None and previous.manifest["format_version"] == store.FORMAT_VERSION
+        current_format = previous is not None and (
+            previous.manifest["format_version"],
+            previous.manifest.get("conditions_version"),
+        ) == (store.FORMAT_VERSION, CONDITIONS_VERSION)
         if previous and current_format and hashes == {d: v["hash"] for d, v in prev_docs.items()}:
             return BuildReport(None, reused=sorted(hashes), seconds=time.perf_counter() - started)
 
@@ -272,6 +281,7 @@ def _write_version(
     report.searchable = len(all_tokens)
     manifest = {
         "format_version": store.FORMAT_VERSION,
+        "conditions_version": CONDITIONS_VERSION,
         "pipeline_version": PIPELINE_VERSION,
         "version": report.version,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -26,9 +26,10 @@ from typing import Any
 
 from .errors import BuildInProgress, IndexCorrupt, IndexNotFound
 
-FORMAT_VERSION = 2
-# Formats whose units, tokens and vectors a new build may reuse (format 2 only added files).
-REUSABLE_FORMATS = frozenset({1, 2})
+FORMAT_VERSION = 3
+# Formats whose units, tokens and vectors a new build may reuse (format 2 only added files;
+# format 3 added each unit's conditions, which a build reads again from older units' text).
+REUSABLE_FORMATS = frozenset({1, 2, 3})
 CURRENT = "current"
 TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".build.lock"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .conditions import Condition
+
 Path_ = tuple[tuple[str, str], ...]
 
 # How each path kind is named in a citation label ("Điểm a khoản 1 Điều 113 ...").
@@ -79,6 +81,8 @@ class Unit:
     # The article was enacted in another document than the one holding it (pháp điển
     # regrouping left it there): its number must not be confused with the holder's own.
     borrowed: bool = False
+    # Ranges the unit's own text states (see ``ingest.conditions``), read at ingest.
+    conditions: list[Condition] = field(default_factory=list)
 
     @property
     def uid(self) -> str:
@@ -100,12 +104,14 @@ class Unit:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["path"] = [list(step) for step in self.path]
+        data["conditions"] = [c.to_dict() for c in self.conditions]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Unit:
         data = dict(data)
         data["path"] = tuple((kind, num) for kind, num in data["path"])
+        data["conditions"] = [Condition.from_dict(c) for c in data.get("conditions", [])]
         return cls(**data)
 
 

@@ -226,3 +226,43 @@ def test_a_killed_cli_build_resumes(fresh_settings: IngestSettings, embedder: Em
     assert report.embedded < sum(
         d["searchable_units"] for d in store.load_manifest(current(fresh_settings).path)["documents"].values()
     )
+
+
+def test_units_of_an_older_format_get_their_conditions_without_re_embedding(
+    fresh_settings: IngestSettings, embedder: Embedder
+) -> None:
+    (fresh_settings.corpus_dir / "luat-phat-2021.txt").write_text(
+        "LUẬT PHẠT MẪU\nĐiều 1. Phạt tiền\n1. Người từ đủ 16 tuổi trở lên vi phạm thì bị phạt tiền từ "
+        "1.000.000 đồng đến 5.000.000 đồng.\n",
+        encoding="utf-8",
+    )
+    build(fresh_settings, embedder_factory=lambda: embedder)
+    old = current(fresh_settings)
+    units_file = old.path / "units.jsonl"
+    units = [json.loads(line) for line in units_file.read_text(encoding="utf-8").splitlines()]
+    clause = next(u for u in units if u["doc_id"] == "luat-phat-2021" and u["kind"] == "khoan")
+    expected = clause["conditions"]
+    assert [(c["role"], c["dim"], c["low"], c["high"]) for c in expected] == [
+        ("condition", "age", 16.0, None),
+        ("sanction", "money", 1e6, 5e6),
+    ]
+    # What a format 2 version holds: units without conditions, no conditions version.
+    for unit in units:
+        del unit["conditions"]
+    units_file.write_text("".join(json.dumps(u, ensure_ascii=False) + "\n" for u in units), encoding="utf-8")
+    manifest = dict(old.manifest, format_version=2)
+    del manifest["conditions_version"]
+    store.write_json(old.path / "manifest.json", manifest)
+
+    report = build(fresh_settings, embedder_factory=lambda: embedder)
+    assert not report.noop
+    assert report.embedded == 0
+    new = current(fresh_settings)
+    assert new.manifest["format_version"] == store.FORMAT_VERSION
+    lines = (new.path / "units.jsonl").read_text(encoding="utf-8").splitlines()
+    same = next(
+        u
+        for u in map(json.loads, lines)
+        if (u["doc_id"], u["ordinal"]) == (clause["doc_id"], clause["ordinal"])
+    )
+    assert same["conditions"] == expected

@@ -83,3 +83,29 @@ def test_only_questions_the_corpus_covers_are_answered(
     assert bool(body["citations"]) is answered
     if not answered:  # the decline says what the corpus covers
         assert "Bộ luật Lao động 2019" in body["answer"]
+
+
+def test_the_clause_that_applies_to_the_amount_leads_the_answer(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "Trộm cắp tài sản 3 triệu đồng bị phạt tù bao lâu?"}).json()
+    assert body["citations"][0]["label"] == "Khoản 1 Điều 173 Bộ luật hình sự 2015"
+    first_line = body["answer"].splitlines()[1]
+    assert "phạt tù từ 06 tháng đến 03 năm" in first_line
+    assert first_line.endswith("[1]")
+    # Clauses for larger amounts (khoản 3: 200-500 triệu) are not what the answer leads with.
+    assert "07 năm đến 15 năm" not in first_line
+
+
+def test_the_answer_states_the_figure_asked_for(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "Làm thêm giờ tối đa bao nhiêu giờ một tháng?"}).json()
+    assert "40 giờ trong 01 tháng" in body["answer"]
+    labels = [c["label"] for c in body["citations"]]
+    assert "Điểm b khoản 2 Điều 107 Bộ luật Lao động 2019" in labels
+
+
+def test_a_question_about_a_law_the_corpus_lacks_is_declined(client: TestClient) -> None:
+    # Custody after divorce is Luật Hôn nhân và gia đình; the Penal Code's "phụ nữ đang nuôi con
+    # dưới 36 tháng tuổi" shares the words, not the subject.
+    question = "Vợ chồng ly hôn thì con dưới 36 tháng tuổi ở với ai?"
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["abstained"] is True
+    assert body["citations"] == []

@@ -88,3 +88,15 @@ def test_topics_of_an_indexed_law_stop_counting(built_settings: IngestSettings, 
     assert r.outside is not None
     assert r.outside.topics == topics[1:]
     assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, 0.0))[1] is True
+
+
+def test_the_subject_of_the_best_article_counts(built_settings: IngestSettings, embedder: Embedder) -> None:
+    # A topic worded as the question itself is nearer to it than any article heading can be:
+    # with the subject threshold at 0 the question is declined, without it answered.
+    r = retriever(built_settings, embedder, [Topic(("Luật Khác",), ANNUAL_LEAVE)])
+    result, _ = prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0))
+    heading = result.hits[0].unit.heading.split(".", 1)[1].strip()
+    assert result.top_subject == pytest.approx(float(embedder.query(heading) @ embedder.query(ANNUAL_LEAVE)))
+    assert result.top_subject < result.top_outside
+    assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0, 0.0))[1] is False
+    assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0, -2.0))[1] is True
