@@ -10,7 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VNLAW_PORT=8000 \
     VNLAW_CORPUS_DIR=/data/corpus \
     VNLAW_INDEX_DIR=/data/index \
-    VNLAW_MODEL_DIR=/data/models
+    VNLAW_MODEL_DIR=/data/models \
+    VNLAW_COLLECTIONS=/data/corpus/collections/national.zip \
+    VNLAW_BACKGROUND_BUILD=true
 
 WORKDIR /app
 COPY requirements.lock ./
@@ -29,5 +31,6 @@ USER vnlaw
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=600s \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
-# Build (incremental: a no-op when the index is current), then serve.
-CMD ["sh", "-c", "python -m ingest build && OMP_NUM_THREADS=1 exec python -m api"]
+# Index the bundled corpus when no version covers it yet, then serve; the service indexes the
+# collections in the background (as `make run` does).
+CMD ["sh", "-c", "python -m ingest build --staged --until 1 && OMP_NUM_THREADS=1 exec python -m api"]

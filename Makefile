@@ -20,12 +20,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
 	touch $(STAMP)
 
+# The bundled corpus is served first; the collections are indexed in the background and
+# served in growing complete versions (ingest/stages.py). `make run COLLECTIONS=` serves the
+# corpus folder alone.
+COLLECTIONS ?= corpus/collections/national.zip
+
 index: setup
-	$(BIN)/python -m ingest build
+	VNLAW_COLLECTIONS=$(COLLECTIONS) $(BIN)/python -m ingest build --staged --until 1
 
 # One torch thread per request serves concurrent clients better (measured in bench/api.py).
 run: index
-	OMP_NUM_THREADS=1 $(BIN)/python -m api
+	VNLAW_COLLECTIONS=$(COLLECTIONS) VNLAW_BACKGROUND_BUILD=true OMP_NUM_THREADS=1 $(BIN)/python -m api
 
 lint: setup
 	$(BIN)/ruff check .
@@ -45,4 +50,4 @@ bench: index
 		--out-of-corpus eval/out_of_corpus.jsonl
 
 clean:
-	rm -rf $(VENV) index/*/ index/current index/.tmp-* models .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) index/*/ index/current index/.tmp-* index/.cache index/.indexing.* models .mypy_cache .ruff_cache .pytest_cache

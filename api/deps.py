@@ -19,4 +19,5 @@ def retriever(h: Annotated[IndexHolder, Depends(holder)]) -> Retriever:
     return h.require()
 
 
+HolderDep = Annotated[IndexHolder, Depends(holder)]
 RetrieverDep = Annotated[Retriever, Depends(retriever)]

@@ -15,6 +15,7 @@ from ingest.embed import Embedder
 from . import errors
 from .answer import Abstention
 from .batcher import QueryBatcher
+from .indexing import BackgroundBuild
 from .jobs import Jobs
 from .metrics import INDEX_RELOADS, INDEX_UNITS
 from .outside import OutsideTopics
@@ -54,7 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs = Jobs(settings, embedder, on_done=lambda: _refresh(holder))
         await asyncio.to_thread(_refresh, holder)
         watcher = asyncio.create_task(_watch(holder, settings.reload_interval))
+        background = BackgroundBuild(settings) if settings.background_build else None
         yield
+        if background is not None:
+            await asyncio.to_thread(background.stop)
         watcher.cancel()
         batcher.close()
 

@@ -43,6 +43,9 @@ class Settings(IngestSettings):
     llm_max_tokens: int = Field(600, ge=16, le=8192)
     # How often (seconds) a worker checks index/current for a new version.
     reload_interval: float = Field(2.0, gt=0)
+    # Run the staged build of the corpus and collections in the background (api/indexing.py);
+    # `make run` and the container turn it on.
+    background_build: bool = False
 
     @field_validator("admin_token")
     @classmethod

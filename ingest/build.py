@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,8 +158,10 @@ def build(
     embedder_factory: Callable[[], Embedder] | None = None,
     log: Log = lambda _msg: None,
     force: bool = False,
+    include: Collection[str] | None = None,
 ) -> BuildReport:
-    """Build a new index version from ``settings.corpus_dir`` and switch to it.
+    """Build a new index version from ``settings.corpus_dir`` and the collections, and
+    switch to it; with ``include``, of those documents only (a stage of ``ingest.stages``).
 
     Unchanged documents (same content hash, same model) are reused from the current
     version. When nothing changed, no version is written and ``report.noop`` is true.
@@ -174,6 +176,8 @@ def build(
         previous = None if force else _load_previous(index_dir, model)
         prev_docs: dict[str, Any] = previous.manifest["documents"] if previous else {}
         with open_sources(settings.corpus_dir, settings.collections) as entries:
+            if include is not None:
+                entries = [e for e in entries if e.doc_id in include]
             docs, hashes = _read_changed(entries, prev_docs if previous else {})
         current_format = previous is not None and (
             previous.manifest["format_version"],

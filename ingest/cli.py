@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import store
+from . import stages, store
 from .build import BuildReport, build
 from .collections import open_collection, open_sources, pack
 from .corpus import add_document, remove_document
@@ -29,26 +29,51 @@ def _fail(message: str) -> typer.Exit:
 def _run_build(force: bool = False) -> BuildReport:
     settings = get_settings()
     try:
-        report = build(settings, log=lambda m: console.print(f"[dim]{m}[/dim]"), force=force)
+        report = build(settings, log=_log, force=force)
     except IngestError as exc:
         raise _fail(str(exc)) from exc
+    _summary(report)
+    return report
+
+
+def _log(message: str) -> None:
+    console.print(f"[dim]{message}[/dim]")
+
+
+def _summary(report: BuildReport) -> None:
     if report.noop:
         console.print(f"index is up to date ({len(report.reused)} documents, {report.seconds:.1f} s)")
     else:
         console.print(
             f"built [bold]{report.version}[/bold]: {report.units} units ({report.searchable} searchable), "
-            f"{report.embedded} embedded, changed {report.changed or '-'}, removed {report.removed or '-'}, "
+            f"{report.embedded} embedded, changed {len(report.changed)}, removed {report.removed or '-'}, "
             f"reused {len(report.reused)} in {report.seconds:.1f} s"
         )
-    return report
 
 
 @app.command("build")
 def build_cmd(
     force: Annotated[bool, typer.Option(help="Re-parse and re-embed every document.")] = False,
+    staged: Annotated[
+        bool, typer.Option(help="Corpus folder first, then the collections in growing complete versions.")
+    ] = False,
+    until: Annotated[
+        int | None, typer.Option(min=1, help="With --staged: stop after this stage (1 = corpus folder).")
+    ] = None,
 ) -> None:
-    """Build the index from the corpus folder (incremental by content hash)."""
-    _run_build(force)
+    """Build the index from the corpus folder and collections (incremental by content hash)."""
+    if not staged:
+        if until is not None:
+            raise _fail("--until needs --staged")
+        _run_build(force)
+        return
+    if force:
+        raise _fail("--force rebuilds everything at once; it cannot be staged")
+    try:
+        for report in stages.run(get_settings(), log=_log, until=until):
+            _summary(report)
+    except IngestError as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import os
 import re
 import socket
 import threading
@@ -422,6 +423,24 @@ def test_footnotes_say_what_the_cited_text_is(national_api: ApiServer, page: Pag
     expect(quoted.locator(".fact.kind")).to_have_text("Trích dẫn nguyên văn")
     expect(quoted.locator(".fact.partial")).to_have_text("Văn bản không đầy đủ")
     expect(quoted.locator(".fact.origin")).to_have_count(0)
+
+
+def test_the_chat_says_when_coverage_is_still_growing(
+    national_api: ApiServer, national_settings: IngestSettings, page: Page
+) -> None:
+    page.goto(national_api.origin + "/")
+    expect(page.locator(".coverage")).to_be_hidden()  # nothing is being indexed
+    # What a staged build running in another process writes (ingest/stages.py).
+    status = national_settings.index_dir / ".indexing.json"
+    status.write_text(json.dumps({"state": "running", "stage": 2, "stages": 4, "pid": os.getpid()}))
+    try:
+        page.reload()
+        expect(page.locator(".coverage")).to_have_text(
+            "Kho văn bản đang được bổ sung (6 văn bản đã sẵn sàng, giai đoạn 2/4): "
+            "câu trả lời có thể chưa đầy đủ."
+        )
+    finally:
+        status.unlink()
 
 
 def test_a_reload_keeps_the_conversation_of_the_tab(api: ApiServer, page: Page) -> None:

@@ -1,7 +1,11 @@
+from typing import Any
+
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..deps import RetrieverDep
+from ingest.stages import read_status
+
+from ..deps import HolderDep
 
 router = APIRouter(tags=["health"])
 
@@ -12,8 +16,16 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="An index is loaded and queries can be answered")
-def readyz(retriever: RetrieverDep) -> dict[str, str]:
-    return {"status": "ready", "index_version": retriever.index.version}
+def readyz(holder: HolderDep) -> dict[str, Any]:
+    """Also says how far a staged build of the collections is (``indexing``), so operators
+    and the chat can tell that coverage is still growing."""
+    retriever = holder.require()
+    return {
+        "status": "ready",
+        "index_version": retriever.index.version,
+        "documents": len(retriever.index.documents),
+        "indexing": read_status(holder.settings.index_dir),
+    }
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

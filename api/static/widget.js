@@ -338,12 +338,31 @@
   };
 
   Chat.prototype.welcome = function () {
+    var coverage = h("p", { class: "coverage", hidden: true });
+    this.checkCoverage(coverage);
     return h("div", { class: "welcome" },
       h("p", { class: "welcome-title" }, "Xin chào!"),
       h("p", null,
         "Hãy đặt câu hỏi về pháp luật Việt Nam. Mỗi câu trả lời đều kèm trích dẫn điều, " +
         "khoản của văn bản gốc để bạn tự kiểm tra."),
+      coverage,
       this.suggestions("Bạn có thể bắt đầu với:"));
+  };
+
+  // While the service is still indexing its collections, say so: an answer may lack a law
+  // that will be there later. Best effort: no note when /readyz cannot be read.
+  Chat.prototype.checkCoverage = function (note) {
+    fetch(config.api + "/readyz", { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (ready) {
+        var indexing = ready && ready.indexing;
+        if (!indexing || indexing.state !== "running") return;
+        note.textContent = "Kho văn bản đang được bổ sung (" + Number(ready.documents) +
+          " văn bản đã sẵn sàng, giai đoạn " + Number(indexing.stage) + "/" + Number(indexing.stages) +
+          "): câu trả lời có thể chưa đầy đủ.";
+        note.hidden = false;
+      })
+      .catch(function () {});
   };
 
   Chat.prototype.suggestions = function (label) {
@@ -1032,6 +1051,7 @@
     "[data-mode=page] .log { padding: 28px max(16px, calc((100% - 760px) / 2)) 12px; }",
     ".welcome { background: #fff; border: 1px solid var(--line); border-radius: var(--radius); padding: 16px; }",
     ".welcome-title { font-weight: 700; font-size: 17px; margin-bottom: 4px; }",
+    ".coverage { margin-top: 8px; padding: 8px 10px; border-radius: 8px; background: #fff8e1; color: #5d4300; font-size: 13px; }",
     ".welcome > p { color: var(--text); }",
     ".suggestions { margin-top: 12px; }",
     ".suggestions-label { font-size: 13px; font-weight: 600; color: var(--muted); margin-bottom: 8px; }",
