@@ -26,7 +26,7 @@ from . import store
 from .build import BuildReport, Log, build
 from .collections import Entry, folder_entries, open_sources
 from .embed import Embedder
-from .errors import BuildInProgress
+from .errors import BuildInProgress, IndexCorrupt
 from .settings import IngestSettings
 
 STATUS_FILE = ".indexing.json"
@@ -87,7 +87,11 @@ def _doc_type(entry: Entry) -> str:
 
 
 def indexed(index_dir: Path) -> frozenset[str]:
-    info = store.current_version(index_dir)
+    """The documents of the current version (of any format a build can extend)."""
+    try:
+        info = store.current_version(index_dir, formats=store.REUSABLE_FORMATS)
+    except IndexCorrupt:
+        return frozenset()  # nothing to keep: the stages rebuild from the corpus folder up
     return frozenset(info.manifest["documents"]) if info else frozenset()
 
 

@@ -81,6 +81,18 @@ def test_each_stage_is_a_complete_version_and_a_rerun_never_shrinks_the_index(
     assert store.list_versions(staged_settings.index_dir) == versions
 
 
+def test_an_index_of_an_older_format_is_extended_not_refused(
+    staged_settings: IngestSettings, embedder: Embedder
+) -> None:
+    stages.run(staged_settings, lambda: embedder, until=1)
+    info = store.current_version(staged_settings.index_dir)
+    assert info is not None
+    store.write_json(info.path / "manifest.json", dict(info.manifest, format_version=2))
+    reports = stages.run(staged_settings, lambda: embedder, until=2)
+    assert [sorted(r.changed) for r in reports] == [sorted(LAWS)]
+    assert documents(staged_settings) == CORE | LAWS
+
+
 def test_the_service_answers_while_a_background_build_adds_the_collections(
     staged_settings: IngestSettings, embedder: Embedder
 ) -> None:
