@@ -1,0 +1,115 @@
+"""Which law a question is about, learned from the train half of the weak Q&A pairs: a
+multinomial naive Bayes over question words (the lexical tokens, question words dropped) that
+predicts the documents a published answer cites.
+
+A soft prior in fusion, not a filter: it only adds to the articles of the documents it
+believes in. It is built by ``python -m api.docprior QA.jsonl`` (deterministic: counts only)
+into ``doc_prior.json`` next to this file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .weakpairs import Pair, in_split, read_pairs
+
+PRIOR_FILE = Path(__file__).with_name("doc_prior.json")
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class DocPrior:
+    questions: dict[str, int]  # doc_id → train questions citing it
+    words: dict[str, dict[str, int]]  # word → doc_id → occurrences in those questions
+    alpha: float = 0.5  # additive smoothing
+
+    @classmethod
+    def learn(
+        cls, pairs: Iterable[Pair], tokenize: Callable[[str], list[str]], min_questions: int = 2
+    ) -> DocPrior:
+        """Counts over ``pairs``; words asked in fewer than ``min_questions`` questions are dropped."""
+        questions: Counter[str] = Counter()
+        words: dict[str, Counter[str]] = defaultdict(Counter)
+        asked: Counter[str] = Counter()
+        for pair in pairs:
+            tokens = tokenize(pair.question)
+            asked.update(set(tokens))
+            for doc_id in dict.fromkeys(c.doc_id for c in pair.cited):
+                questions[doc_id] += 1
+                for token in tokens:
+                    words[token][doc_id] += 1
+        kept = {w: dict(sorted(c.items())) for w, c in sorted(words.items()) if asked[w] >= min_questions}
+        return cls(dict(sorted(questions.items())), kept)
+
+    def posterior(self, tokens: list[str]) -> dict[str, float]:
+        """P(document | question words) over every document of the train pairs (sums to 1)."""
+        if not self.questions:
+            return {}
+        known = [t for t in tokens if t in self.words]
+        totals = self._totals()
+        size = len(self.words)
+        logp = {}
+        for doc_id, n in self.questions.items():
+            logp[doc_id] = math.log(n)
+            if known:
+                denominator = math.log(totals[doc_id] + self.alpha * size)
+                logp[doc_id] += sum(
+                    math.log(self.words[t].get(doc_id, 0) + self.alpha) - denominator for t in known
+                )
+        top = max(logp.values())
+        odds = {d: math.exp(v - top) for d, v in logp.items()}
+        total = sum(odds.values())
+        return {d: v / total for d, v in odds.items()}
+
+    def _totals(self) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for per_doc in self.words.values():
+            totals.update(per_doc)
+        return {d: totals[d] for d in self.questions}
+
+    def save(self, path: Path) -> None:
+        data = {"format": FORMAT, "alpha": self.alpha, "questions": self.questions, "words": self.words}
+        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = PRIOR_FILE) -> DocPrior:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path}: format {data.get('format')}, expected {FORMAT}")
+        return cls(data["questions"], data["words"], data["alpha"])
+
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    file: Annotated[Path, typer.Argument(help="Weak Q&A pairs (qa_pairs_weak.jsonl)")],
+    out: Annotated[Path, typer.Option(help="Where to write the prior.")] = PRIOR_FILE,
+) -> None:
+    """Learn the question → document prior from the train half of the weak pairs."""
+    from ingest.segment import tokenize
+
+    from .retrieve import STOPWORDS
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file}: no such file")
+    try:
+        pairs = in_split(read_pairs(file), "train")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    prior = DocPrior.learn(pairs, lambda q: [t for t in tokenize(q) if t not in STOPWORDS])
+    prior.save(out)
+    print(f"{out}: {len(pairs)} train questions, {len(prior.questions)} documents, {len(prior.words)} words")
+
+
+if __name__ == "__main__":
+    app()
