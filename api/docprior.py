@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,7 @@ import typer
 from .weakpairs import Pair, in_split, read_pairs
 
 PRIOR_FILE = Path(__file__).with_name("doc_prior.json")
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,19 @@ class DocPrior:
         kept = {w: dict(sorted(c.items())) for w, c in sorted(words.items()) if asked[w] >= min_questions}
         return cls(dict(sorted(questions.items())), kept)
 
-    def posterior(self, tokens: list[str]) -> dict[str, float]:
-        """P(document | question words) over every document of the train pairs (sums to 1)."""
-        if not self.questions:
+    def posterior(self, tokens: list[str], among: Collection[str] | None = None) -> dict[str, float]:
+        """P(document | question words) over the documents of the train pairs, or over those
+        of them in ``among`` (sums to 1; empty when none is)."""
+        docs = [d for d in self.questions if among is None or d in among]
+        if not docs:
             return {}
         known = [t for t in tokens if t in self.words]
-        totals = self._totals()
         size = len(self.words)
         logp = {}
-        for doc_id, n in self.questions.items():
-            logp[doc_id] = math.log(n)
+        for doc_id in docs:
+            logp[doc_id] = math.log(self.questions[doc_id])
             if known:
-                denominator = math.log(totals[doc_id] + self.alpha * size)
+                denominator = math.log(self._totals[doc_id] + self.alpha * size)
                 logp[doc_id] += sum(
                     math.log(self.words[t].get(doc_id, 0) + self.alpha) - denominator for t in known
                 )
@@ -69,6 +71,7 @@ class DocPrior:
         total = sum(odds.values())
         return {d: v / total for d, v in odds.items()}
 
+    @cached_property
     def _totals(self) -> dict[str, int]:
         totals: Counter[str] = Counter()
         for per_doc in self.words.values():
@@ -76,15 +79,33 @@ class DocPrior:
         return {d: totals[d] for d in self.questions}
 
     def save(self, path: Path) -> None:
-        data = {"format": FORMAT, "alpha": self.alpha, "questions": self.questions, "words": self.words}
-        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        # Documents by position, and per word a flat [position, count, ...] list: a quarter of
+        # the size of repeating every doc_id under every word.
+        docs = list(self.questions)
+        position = {d: i for i, d in enumerate(docs)}
+        words = {
+            w: [x for d, n in per_doc.items() for x in (position[d], n)] for w, per_doc in self.words.items()
+        }
+        data = {
+            "format": FORMAT,
+            "alpha": self.alpha,
+            "documents": [[d, self.questions[d]] for d in docs],
+            "words": words,
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        path.write_text(text.replace('],"', '],\n"') + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path = PRIOR_FILE) -> DocPrior:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: format {data.get('format')}, expected {FORMAT}")
-        return cls(data["questions"], data["words"], data["alpha"])
+        docs = [d for d, _ in data["documents"]]
+        words = {
+            w: {docs[flat[i]]: flat[i + 1] for i in range(0, len(flat), 2)}
+            for w, flat in data["words"].items()
+        }
+        return cls(dict(data["documents"]), words, data["alpha"])
 
 
 app = typer.Typer(add_completion=False)

@@ -148,11 +148,6 @@ def load_models() -> None:
     _word_tokenize()
 
 
-def words(text: str) -> list[str]:
-    """underthesea's words of ``text`` as written (case kept, syllables joined by spaces)."""
-    return _word_tokenize()(text) if text.strip() else []
-
-
 def _word_tokens(text: str, out: list[str]) -> None:
     if not text.strip():
         return

@@ -101,3 +101,13 @@ def test_prior_moves_its_document_up_among_indexed_ones(
     elsewhere = Retriever(index, embedder, doc_prior=DocPrior({"luat-khac": 5}, {}))
     elsewhere.weights = replace(elsewhere.weights, documents=5.0)
     assert [h.unit.uid for h in elsewhere.search(question).hits] == [h.unit.uid for h in plain]
+
+
+def test_posterior_among_some_documents_is_renormalised() -> None:
+    prior = learn()
+    full = prior.posterior(["đánh"])
+    among = prior.posterior(["đánh"], among={"hinh-su", "elsewhere"})
+    assert among == {"hinh-su": pytest.approx(1.0)}
+    assert prior.posterior(["đánh"], among={"elsewhere"}) == {}
+    both = prior.posterior(["đánh"], among={"hinh-su", "lao-dong"})
+    assert both["hinh-su"] == pytest.approx(full["hinh-su"])
