@@ -10,7 +10,6 @@ into ``doc_prior.json`` next to this file.
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -18,10 +17,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
+import numpy.typing as npt
 import typer
 
 from .weakpairs import Pair, in_split, read_pairs
 
+Floats = npt.NDArray[np.float64]
 PRIOR_FILE = Path(__file__).with_name("doc_prior.json")
 FORMAT = 2
 
@@ -53,30 +55,28 @@ class DocPrior:
     def posterior(self, tokens: list[str], among: Collection[str] | None = None) -> dict[str, float]:
         """P(document | question words) over the documents of the train pairs, or over those
         of them in ``among`` (sums to 1; empty when none is)."""
-        docs = [d for d in self.questions if among is None or d in among]
-        if not docs:
+        docs, log_prior, log_word, rows = self._table
+        keep = np.arange(len(docs)) if among is None else np.flatnonzero([d in among for d in docs])
+        if not len(keep):
             return {}
-        known = [t for t in tokens if t in self.words]
-        size = len(self.words)
-        logp = {}
-        for doc_id in docs:
-            logp[doc_id] = math.log(self.questions[doc_id])
-            if known:
-                denominator = math.log(self._totals[doc_id] + self.alpha * size)
-                logp[doc_id] += sum(
-                    math.log(self.words[t].get(doc_id, 0) + self.alpha) - denominator for t in known
-                )
-        top = max(logp.values())
-        odds = {d: math.exp(v - top) for d, v in logp.items()}
-        total = sum(odds.values())
-        return {d: v / total for d, v in odds.items()}
+        logp = log_prior[keep] + log_word[[rows[t] for t in tokens if t in rows]][:, keep].sum(axis=0)
+        odds = np.exp(logp - logp.max())
+        return {docs[i]: float(p) for i, p in zip(keep, odds / odds.sum(), strict=True)}
 
     @cached_property
-    def _totals(self) -> dict[str, int]:
-        totals: Counter[str] = Counter()
-        for per_doc in self.words.values():
-            totals.update(per_doc)
-        return {d: totals[d] for d in self.questions}
+    def _table(self) -> tuple[list[str], Floats, Floats, dict[str, int]]:
+        """Documents, log P(document), log P(word | document) (word × document), word rows."""
+        docs = list(self.questions)
+        column = {d: i for i, d in enumerate(docs)}
+        counts = np.zeros((len(self.words), len(docs)))
+        rows = {}
+        for row, (word, per_doc) in enumerate(self.words.items()):
+            rows[word] = row
+            for doc_id, n in per_doc.items():
+                counts[row, column[doc_id]] = n
+        log_word = np.log(counts + self.alpha) - np.log(counts.sum(axis=0) + self.alpha * len(self.words))
+        log_prior = np.log([self.questions[d] for d in docs])
+        return docs, log_prior, log_word, rows
 
     def save(self, path: Path) -> None:
         # Documents by position, and per word a flat [position, count, ...] list: a quarter of
@@ -105,7 +105,9 @@ class DocPrior:
             w: {docs[flat[i]]: flat[i + 1] for i in range(0, len(flat), 2)}
             for w, flat in data["words"].items()
         }
-        return cls(dict(data["documents"]), words, data["alpha"])
+        prior = cls(dict(data["documents"]), words, data["alpha"])
+        _ = prior._table  # built now (about 0.2 s), not inside the first request
+        return prior
 
 
 app = typer.Typer(add_completion=False)
