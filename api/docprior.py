@@ -74,7 +74,10 @@ class DocPrior:
             rows[word] = row
             for doc_id, n in per_doc.items():
                 counts[row, column[doc_id]] = n
-        log_word = np.log(counts + self.alpha) - np.log(counts.sum(axis=0) + self.alpha * len(self.words))
+        # max(1, …): with no words at all the table is empty, and log(0) would only warn.
+        log_word = np.log(counts + self.alpha) - np.log(
+            counts.sum(axis=0) + self.alpha * max(1, len(self.words))
+        )
         log_prior = np.log([self.questions[d] for d in docs])
         return docs, log_prior, log_word, rows
 
