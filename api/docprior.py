@@ -32,11 +32,14 @@ FORMAT = 2
 class DocPrior:
     questions: dict[str, int]  # doc_id → train questions citing it
     words: dict[str, dict[str, int]]  # word → doc_id → occurrences in those questions
-    alpha: float = 0.5  # additive smoothing
+    # Additive smoothing; it and keeping every word (``min_questions=1``) were chosen by two-fold
+    # cross-validation inside the train half: a cited document at rank 1 for 0.400 of the
+    # questions, against 0.386 with alpha 0.5 and words asked at least twice.
+    alpha: float = 0.1
 
     @classmethod
     def learn(
-        cls, pairs: Iterable[Pair], tokenize: Callable[[str], list[str]], min_questions: int = 2
+        cls, pairs: Iterable[Pair], tokenize: Callable[[str], list[str]], min_questions: int = 1
     ) -> DocPrior:
         """Counts over ``pairs``; words asked in fewer than ``min_questions`` questions are dropped."""
         questions: Counter[str] = Counter()

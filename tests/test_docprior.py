@@ -36,9 +36,10 @@ def test_counts_questions_once_per_document() -> None:
 
 def test_posterior_by_hand() -> None:
     prior = learn()
-    # 9 words; hinh-su has 8 word occurrences, lao-dong 3; alpha 0.5.
-    hinh_su = 2 * (2 + 0.5) / (8 + 0.5 * 9)
-    lao_dong = 1 * (0 + 0.5) / (3 + 0.5 * 9)
+    # 9 words; hinh-su has 8 word occurrences, lao-dong 3.
+    a = prior.alpha
+    hinh_su = 2 * (2 + a) / (8 + a * 9)
+    lao_dong = 1 * (0 + a) / (3 + a * 9)
     p = prior.posterior(["đánh"])
     assert p["hinh-su"] == pytest.approx(hinh_su / (hinh_su + lao_dong))
     assert sum(p.values()) == pytest.approx(1.0)
