@@ -112,3 +112,11 @@ def test_posterior_among_some_documents_is_renormalised() -> None:
     assert prior.posterior(["đánh"], among={"elsewhere"}) == {}
     both = prior.posterior(["đánh"], among={"hinh-su", "lao-dong"})
     assert both["hinh-su"] == pytest.approx(full["hinh-su"])
+
+
+def test_the_shipped_prior_loads() -> None:
+    prior = DocPrior.load()
+    assert prior.questions
+    assert prior.words
+    assert all(n > 0 for n in prior.questions.values())
+    assert sum(prior.posterior(["hợp_đồng", "lao_động"]).values()) == pytest.approx(1.0)
