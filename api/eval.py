@@ -1,7 +1,10 @@
 """``python -m api.eval QA.jsonl``: article-level Recall@1/5/10 and MRR@10, per document, with
 the list of misses, using exactly the retrieval the API uses.
 
-Each line: {"question", "doc_id", "article", "also"?: [...], "path_prefixes"?: [[[kind, num], ...]]}.
+Each line: {"question", "doc_id", "article", "also"?: [...], "path_prefixes"?: [[[kind, num], ...]]},
+or a weak pair {"question", "cited": [{"doc_id", "article", ...}]} (see ``weakpairs``): then
+``--split`` picks the train or held-out half, and a question counts when any article it cites is
+in the index; finding any of its cited, indexed articles is a hit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import typer
 
 from .retrieve import Hit, Retriever
 from .state import open_retriever
+from .weakpairs import Pair, in_split, read_pairs
 
 app = typer.Typer(add_completion=False)
 
@@ -28,6 +32,12 @@ class Case:
     articles: set[str]
     path_prefixes: list[tuple[tuple[str, str], ...]]
     id: str = ""
+    other_gold: frozenset[tuple[str, str]] = frozenset()  # (doc_id, article) of other documents
+
+    def wants(self, doc_id: str, article: str | None) -> bool:
+        if doc_id == self.doc_id and article in self.articles:
+            return True
+        return (doc_id, article or "") in self.other_gold
 
 
 def read_cases(path: Path) -> list[Case]:
@@ -51,6 +61,35 @@ def read_cases(path: Path) -> list[Case]:
     return cases
 
 
+def is_weak(path: Path) -> bool:
+    first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+    try:
+        return "cited" in json.loads(first)
+    except ValueError:
+        return False
+
+
+def weak_cases(pairs: list[Pair], indexed: dict[str, set[str]]) -> list[Case]:
+    """Cases from the weak pairs citing an article of ``indexed`` (doc_id → articles)."""
+    cases = []
+    for pair in pairs:
+        gold = [(c.doc_id, c.article) for c in pair.cited if c.article in indexed.get(c.doc_id, ())]
+        if not gold:
+            continue
+        doc_id = gold[0][0]
+        cases.append(
+            Case(
+                question=pair.question,
+                doc_id=doc_id,
+                articles={a for d, a in gold if d == doc_id},
+                path_prefixes=[],
+                id=pair.key,
+                other_gold=frozenset(g for g in gold if g[0] != doc_id),
+            )
+        )
+    return cases
+
+
 def article_ranks(hits: list[Hit]) -> list[tuple[str, str | None]]:
     ranked: list[tuple[str, str | None]] = []
     for hit in hits:
@@ -62,7 +101,7 @@ def article_ranks(hits: list[Hit]) -> list[tuple[str, str | None]]:
 
 def rank_of(case: Case, hits: list[Hit]) -> int | None:
     for i, (doc_id, article) in enumerate(article_ranks(hits), 1):
-        if doc_id == case.doc_id and article in case.articles:
+        if case.wants(doc_id, article):
             return i
     return None
 
@@ -135,12 +174,25 @@ def main(
     file: Annotated[Path, typer.Argument(help="Question set (.jsonl)")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     sweep: Annotated[bool, typer.Option(help="Grid-search the fusion weights.")] = False,
+    split: Annotated[str, typer.Option(help="Weak pairs only: train or heldout.")] = "heldout",
 ) -> None:
     """Article-level retrieval quality of the running configuration on a question set."""
     if not file.is_file():
         raise typer.BadParameter(f"{file}: no such file")
-    cases = read_cases(file)
-    retriever = open_retriever()
+    if split not in ("train", "heldout"):
+        raise typer.BadParameter(f"--split: expected train or heldout, not {split!r}")
+    if is_weak(file):
+        try:
+            pairs = in_split(read_pairs(file), "heldout" if split == "heldout" else "train")
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        retriever = open_retriever()
+        documents = retriever.index.documents
+        indexed = {d: set(doc.articles) for d, doc in documents.items() if doc.meta.searchable}
+        cases = weak_cases(pairs, indexed)
+    else:
+        cases = read_cases(file)
+        retriever = open_retriever()
     if sweep:
         _sweep(retriever, cases)
         return

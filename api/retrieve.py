@@ -18,6 +18,7 @@ from ingest.quantities import Range
 from ingest.segment import tokenize
 from ingest.units import Unit
 
+from .docprior import DocPrior
 from .facts import ARTICLES_WEIGHED, Verdict, apply_facts, asked_dims
 from .index import Document, LoadedIndex
 from .outside import OutsideTopics
@@ -65,6 +66,7 @@ class FusionWeights:
 
     lexical: float = 0.3  # unit BM25 vs unit dense (1 - lexical)
     articles: float = 0.6  # article-level BM25, added to the article's best unit
+    documents: float = 0.4  # times P(document | question) from the learned prior, added to its articles
     candidates: int = 200
     article_candidates: int = 100
     units_per_article: int = 2
@@ -108,6 +110,7 @@ class Retriever:
         embedder: QueryEncoder,
         weights: FusionWeights | None = None,
         outside: OutsideTopics | None = None,
+        doc_prior: DocPrior | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -119,6 +122,12 @@ class Retriever:
         self._row_work = np.array([_work_of(u, index.documents[u.doc_id]) for u in index.rows])
         self.works = frozenset(self._row_work) - {""}
         self.doc_types = frozenset(d.meta.doc_type for d in index.documents.values() if d.meta.doc_type)
+        self.doc_prior = doc_prior
+        self._doc_ids = sorted(index.documents)
+        positions = {d: i for i, d in enumerate(self._doc_ids)}
+        article_doc = np.zeros(len(index.article_keys), dtype=np.int64)
+        article_doc[index.article_of_row] = [positions[u.doc_id] for u in index.rows]
+        self._article_doc = article_doc  # article position → position of its document
         self._everything = np.ones(len(index.rows), dtype=bool)
         self._headings: dict[str, Vectors] = {}
 
@@ -132,7 +141,8 @@ class Retriever:
         facts = read_facts(query)
         # With facts to apply, the clauses of the first few articles are weighed, whatever top_k.
         fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if facts else top_k
-        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch)
+        prior = self._document_prior(tokens)
+        result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch, prior)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(vector)
         reference = self.references.find(query.lower())
@@ -171,6 +181,19 @@ class Retriever:
             vector = self._headings[heading] = self.embedder.query(heading)
         return vector
 
+    def _document_prior(self, tokens: list[str]) -> Scores:
+        """What each article gains from the learned belief about which law the question is about."""
+        prior = np.zeros(len(self._article_doc), dtype=np.float32)
+        if self.doc_prior is None or not self.weights.documents:
+            return prior
+        # Renormalised among the indexed documents: a question about a law outside the index
+        # still says which indexed one is nearest (on dev, MRR 0.714 against 0.702 with the
+        # share among all documents the pairs cite).
+        believed = self.doc_prior.posterior(tokens, among=self.index.documents)
+        per_doc = np.array([believed.get(d, 0.0) for d in self._doc_ids], dtype=np.float32)
+        prior += self.weights.documents * per_doc[self._article_doc]
+        return prior
+
     def _dense(self, vector: Vectors, mask: npt.NDArray[np.bool_]) -> Scores:
         """Cosine similarity of every allowed unit; outside the top candidates only the
         floor matters (normalisation clips there), so FAISS answers the unfiltered case."""
@@ -205,6 +228,7 @@ class Retriever:
         articles: Scores,
         mask: npt.NDArray[np.bool_],
         top_k: int,
+        prior: Scores,
     ) -> SearchResult:
         w = self.weights
         if not mask.any():
@@ -214,7 +238,7 @@ class Retriever:
         unit = np.where(mask, unit, -np.inf)
         best = np.full(len(articles), -np.inf, dtype=np.float32)
         np.maximum.at(best, self.index.article_of_row, unit)
-        article = best + w.articles * _top_norm(articles, w.article_candidates)
+        article = best + w.articles * _top_norm(articles, w.article_candidates) + prior
         order = np.argsort(-unit)
         order = order[mask[order]]
         per_article: dict[int, list[int]] = {}

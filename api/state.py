@@ -10,6 +10,7 @@ from ingest import store
 from ingest.embed import Embedder
 from ingest.errors import IndexNotFound, IngestError
 
+from .docprior import DocPrior
 from .index import load_index
 from .outside import OutsideTopics
 from .retrieve import QueryEncoder, Retriever
@@ -31,6 +32,7 @@ class IndexHolder:
         self.settings = settings
         self.embedder = embedder
         self.outside = outside
+        self.doc_prior = DocPrior.load()
         self.retriever: Retriever | None = None
         self._lock = threading.Lock()
         self._refused: set[str] = set()
@@ -62,7 +64,7 @@ class IndexHolder:
                 log.error("index version %s refused: %s", candidate, exc)
                 self._refused.add(candidate)
                 continue
-            self.retriever = Retriever(loaded, self.embedder, outside=self.outside)
+            self.retriever = Retriever(loaded, self.embedder, outside=self.outside, doc_prior=self.doc_prior)
             log.info("serving index version %s", candidate)
             return True
         return False

@@ -1,0 +1,69 @@
+"""Public Q&A pairs with weak labels (``qa_pairs_weak.jsonl``): every provision a published
+answer cites. One line: ``{"question", "cited": [{"doc_id", "article", "clause", "point",
+"in_collection"}]}``.
+
+The pairs are split once, by a hash of the question text, into a train part (vocabularies and
+priors are built from it) and a held-out part (only ever measured). The hash, not a random
+draw, decides, so the split is the same on every machine and a question never changes side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ingest.normalize import display_form
+
+Split = Literal["train", "heldout"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    article: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    question: str
+    cited: tuple[Citation, ...]  # in the order the answer cites them
+
+    @property
+    def key(self) -> str:
+        return question_key(self.question)
+
+    @property
+    def split(self) -> Split:
+        return split_of(self.question)
+
+
+def question_key(question: str) -> str:
+    """A short stable id of a question: sha256 of its NFC, stripped text, 12 hex digits."""
+    return hashlib.sha256(display_form(question).strip().encode("utf-8")).hexdigest()[:12]
+
+
+def split_of(question: str) -> Split:
+    """Half the questions are held out: those whose key ends in an odd hex digit."""
+    return "heldout" if int(question_key(question)[-1], 16) % 2 else "train"
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    pairs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            cited = tuple(Citation(str(c["doc_id"]), str(c["article"])) for c in row["cited"])
+            pairs.append(Pair(display_form(row["question"]).strip(), cited))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path.name} line {n}: {exc}") from exc
+    return pairs
+
+
+def in_split(pairs: Iterable[Pair], split: Split) -> list[Pair]:
+    return [p for p in pairs if p.split == split]
