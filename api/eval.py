@@ -187,8 +187,10 @@ def main(
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
         retriever = open_retriever()
-        documents = retriever.index.documents
-        indexed = {d: set(doc.articles) for d, doc in documents.items() if doc.meta.searchable}
+        indexed: dict[str, set[str]] = {}
+        for unit in retriever.index.rows:  # the searchable units; borrowed articles are another law's
+            if unit.article is not None and not unit.borrowed:
+                indexed.setdefault(unit.doc_id, set()).add(unit.article)
         cases = weak_cases(pairs, indexed)
     else:
         cases = read_cases(file)
