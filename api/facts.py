@@ -58,7 +58,7 @@ def conditions_of(documents: Mapping[str, Document], unit: Unit) -> list[Range]:
         return own
     doc = documents[unit.doc_id]
     parent = next(
-        (doc.units[o] for o in doc.articles.get(unit.article, []) if doc.units[o].path == unit.path[:-1]),
+        (doc.units[o] for o in doc.articles.get(unit.article_key, []) if doc.units[o].path == unit.path[:-1]),
         None,
     )
     return own + ([c.range for c in parent.conditions if c.role == CONDITION] if parent else [])
@@ -113,12 +113,11 @@ def _applying(
     """The units of an article whose own conditions contain the facts, best first. Own
     conditions only: the points under "khoản 1" are its special cases and add nothing to the
     clause that states the amount and the penalty."""
-    doc_id, _, article = article_key.partition("#")
-    doc = documents.get(doc_id)
-    if doc is None or article not in doc.articles:
+    doc = documents.get(article_key.partition("#")[0])
+    if doc is None or article_key not in doc.articles:
         return []
     found: list[tuple[bool, tuple[float, float], int, Unit]] = []
-    for ordinal in doc.articles[article]:
+    for ordinal in doc.articles[article_key]:
         unit = doc.units[ordinal]
         own = [c.range for c in unit.conditions if c.role == CONDITION]
         if not unit.searchable or verdict(own, facts) is not Verdict.APPLIES:
