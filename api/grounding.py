@@ -26,6 +26,7 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 # "1.500.000" and "Điều 35.2" do not end one.
 _SENTENCE_END = re.compile(r"[.!?…]+(?:\s*\[\d{1,3}\])*(?=\s|$)")
 _LIST_LABEL = re.compile(r"^\s*(?:[-+*•]|\d{1,2}[.)]|[a-zđ]\))\s+")
+_OPENING_MARKERS = re.compile(r"\s*(?:\[\d{1,3}\]\s*)+")
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # "... đúng không?", "... có được ... không?": the answer to such a question may repeat it.
@@ -103,12 +104,17 @@ def _numbers(text: str) -> set[str]:
 
 def _sentences(reply: str) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
     """The reply's sentences with their line numbers. A line of markers alone cites the
-    sentence before it; with nothing before it, it is dropped."""
+    sentence before it (with nothing before it, it is dropped); markers opening a line ("[1]
+    Thời hạn ... . Đối với ...") cite each sentence of that line that has none of its own,
+    and are repeated at its end so the reader sees them."""
     sentences: list[tuple[int, str]] = []
     dropped: list[tuple[str, str]] = []
     for line_no, line in enumerate(reply.splitlines()):
         # A list label ("1.", "a)", "-") belongs to the sentence after it.
-        start = label.end() if (label := _LIST_LABEL.match(line)) else 0
+        label = _LIST_LABEL.match(line)
+        start = label.end() if label else 0
+        opening = _OPENING_MARKERS.match(line, start)
+        inherited = " ".join(m.group() for m in _MARKER.finditer(opening.group())) if opening else ""
         pieces = []
         for m in _SENTENCE_END.finditer(line, start):
             pieces.append(line[start : m.end()])
@@ -116,7 +122,7 @@ def _sentences(reply: str) -> tuple[list[tuple[int, str]], list[tuple[str, str]]
         pieces.append(line[start:])
         if label:
             pieces[0] = label.group() + pieces[0]
-        for piece in (p.strip() for p in pieces):
+        for i, piece in enumerate(p.strip() for p in pieces):
             if not _WORD.search(_MARKER.sub("", piece)):
                 if not _MARKER.search(piece):
                     continue  # punctuation or a bullet alone
@@ -126,6 +132,8 @@ def _sentences(reply: str) -> tuple[list[tuple[int, str]], list[tuple[str, str]]
                 else:
                     dropped.append((piece, MARKERS_ONLY))
                 continue
+            if i and inherited and not _MARKER.search(piece):
+                piece = f"{piece} {inherited}"
             sentences.append((line_no, piece))
     return sentences, dropped
 

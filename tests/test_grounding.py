@@ -102,3 +102,10 @@ def test_a_yes_no_question_may_be_answered_by_confirming_it() -> None:
     assert checked.accepted
     statement = question.removesuffix(" đúng không?") + "?"
     assert not check("Người lao động được nghỉ Tết Âm lịch 05 ngày [2].", statement, HITS).accepted
+
+
+def test_markers_opening_a_line_cite_each_sentence_of_it() -> None:
+    reply = "[2] Người lao động được nghỉ Tết Âm lịch. Thời gian nghỉ là 05 ngày.\nNghỉ hằng năm 12 ngày."
+    checked = check(reply, QUESTION, HITS)
+    assert checked.text == "Thời gian nghỉ là 05 ngày. [1]"
+    assert reasons(checked) == [RESTATES_QUESTION, UNMARKED]
