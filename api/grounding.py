@@ -27,6 +27,9 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"[.!?…]+(?:\s*\[\d{1,3}\])*(?=\s|$)")
 _LIST_LABEL = re.compile(r"^\s*(?:[-+*•]|\d{1,2}[.)]|[a-zđ]\))\s+")
 _OPENING_MARKERS = re.compile(r"\s*(?:\[\d{1,3}\]\s*)+")
+_TRAILING_MARKERS = re.compile(r"(?<=[.!?…])(?:\s*\[\d{1,3}\])+$")
+# A provision named ("Điều 113", "khoản 2", "Mục II") is where a rule is, not what it says.
+_PROVISION = re.compile(r"\b(?:điều|khoản|điểm|tiểu mục|mục|chương|phần)\s+(?:\d+[a-zđ]?|[ivxlc]+|[a-zđ])\b")
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # "... đúng không?", "... có được ... không?": the answer to such a question may repeat it.
@@ -97,6 +100,11 @@ def _cites(sentence: str, n_hits: int) -> list[int]:
     return [n for n in map(int, _MARKER.findall(sentence)) if 1 <= n <= n_hits]
 
 
+def _terms(text: str) -> set[str]:
+    """Content words, numbers without leading zeros ("03" is "3")."""
+    return {w.lstrip("0") or "0" if w.isdigit() else w for w in content_words(text)}
+
+
 def _numbers(text: str) -> set[str]:
     """Numbers as digits only, so "05 ngày" matches "5 ngày" and "1.500.000" "1,500,000"."""
     return {re.sub(r"\D", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text)}
@@ -117,8 +125,13 @@ def _sentences(reply: str) -> tuple[list[tuple[int, str]], list[tuple[str, str]]
         inherited = " ".join(m.group() for m in _MARKER.finditer(opening.group())) if opening else ""
         pieces = []
         for m in _SENTENCE_END.finditer(line, start):
-            pieces.append(line[start : m.end()])
-            start = m.end()
+            end = m.end()
+            # "A [1]. [2] B.": markers after an end that already cites open the next sentence.
+            trailing = _TRAILING_MARKERS.search(line, start, end)
+            if trailing and _MARKER.search(line, start, trailing.start()) and line[end:].strip():
+                end = trailing.start()
+            pieces.append(line[start:end])
+            start = end
         pieces.append(line[start:])
         if label:
             pieces[0] = label.group() + pieces[0]
@@ -141,8 +154,8 @@ def _sentences(reply: str) -> tuple[list[tuple[int, str]], list[tuple[str, str]]
 def _verdict(sentence: str, asked: str, hits: list[Hit]) -> str | None:
     """Why the sentence must go, or None to keep it."""
     said = _fold(_MARKER.sub("", _LIST_LABEL.sub("", sentence, count=1)))
-    words = content_words(said)
-    new = words - content_words(asked)
+    words = _terms(_PROVISION.sub(" ", said))
+    new = words - _terms(asked)
     if said.rstrip(" .").endswith("?") or not (new or _YES_NO.search(asked)):
         return RESTATES_QUESTION
     cites = _cites(sentence, len(hits))
@@ -151,7 +164,7 @@ def _verdict(sentence: str, asked: str, hits: list[Hit]) -> str | None:
     cited = (hits[n - 1].unit for n in cites)
     sources = _fold(" ".join(f"{u.label} {u.heading} {u.text}" for u in cited))
     # What the sentence adds to the question must come from what it cites.
-    if not (new or words) & content_words(sources):
+    if not (new or words) & _terms(sources):
         return UNSUPPORTED
     if not _numbers(said) <= _numbers(sources) | _numbers(asked):
         return UNSUPPORTED

@@ -109,3 +109,24 @@ def test_markers_opening_a_line_cite_each_sentence_of_it() -> None:
     checked = check(reply, QUESTION, HITS)
     assert checked.text == "Thời gian nghỉ là 05 ngày. [1]"
     assert reasons(checked) == [RESTATES_QUESTION, UNMARKED]
+
+
+def test_naming_a_provision_says_nothing() -> None:
+    reply = "Người lao động được nghỉ Tết Âm lịch mấy ngày?\n[2] Điều 5. Nghỉ lễ, tết [1]."
+    checked = check(reply, QUESTION, HITS)
+    assert not checked.accepted
+    assert reasons(checked)[:2] == [RESTATES_QUESTION, RESTATES_QUESTION]  # the question, "[2] Điều 5."
+
+
+def test_markers_after_a_cited_sentence_open_the_next_one() -> None:
+    reply = "[2] Tết Âm lịch được nghỉ 05 ngày. [1] Nghỉ hằng năm 12 ngày làm việc."
+    checked = check(reply, QUESTION, HITS)
+    assert checked.text == "[1] Tết Âm lịch được nghỉ 05 ngày. [2] Nghỉ hằng năm 12 ngày làm việc."
+    assert checked.cited == [HITS[1], HITS[0]]
+
+
+def test_figures_match_with_or_without_leading_zeros() -> None:
+    text = "Thời hiệu khởi kiện để yêu cầu Tòa án giải quyết tranh chấp hợp đồng là 03 năm."
+    limit = hit("Điều 429 Bộ luật Dân sự", "Điều 429. Thời hiệu khởi kiện về hợp đồng", text)
+    checked = check("Thời hiệu khởi kiện là 3 năm [1].", "Thời hiệu khởi kiện hợp đồng là mấy năm?", [limit])
+    assert checked.accepted
