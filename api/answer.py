@@ -15,23 +15,15 @@ from ingest.segment import sentence_spans
 from ingest.units import Unit
 
 from .facts import Verdict, asked_dims
-from .generate import (
-    GeneratorFailed,
-    LLMConfig,
-    answer_messages,
-    ground,
-    prompt_version,
-    rewrite,
-    stream_chat,
-)
+from .generate import GeneratorFailed, LLMConfig, answer_messages, prompt_version, rewrite, stream_chat
+from .grounding import check, content_words
 from .index import LoadedIndex
-from .retrieve import STOPWORDS, Filters, Hit, Retriever, SearchResult
+from .retrieve import Filters, Hit, Retriever, SearchResult
 
 # Questions that only make sense after the previous one ("Còn người dưới 18 tuổi thì sao?").
 _FOLLOW_UP = re.compile(
     r"^(còn|vậy|thế|nếu vậy|trường hợp đó|như vậy)\b|(thì sao|thì thế nào|thì sao ạ|được không)\s*\??$"
 )
-_WORD = re.compile(r"\w+")
 log = logging.getLogger(__name__)
 MAX_CITED = 3
 MAX_SENTENCE_CHARS = 420
@@ -63,7 +55,7 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The question, completed with the previous user turn when it is a follow-up."""
     folded = normalize_query(question).lower()
     previous = next((text for role, text in reversed(history) if role == "user"), None)
-    if previous and (_FOLLOW_UP.search(folded) or len(_content_words(folded)) <= 3):
+    if previous and (_FOLLOW_UP.search(folded) or len(content_words(folded)) <= 3):
         return f"{previous.strip()} {question.strip()}"
     return question
 
@@ -87,7 +79,7 @@ def prepare(
 
 def answer(retriever: Retriever, question: str, llm: LLMConfig | None = None, **options: Any) -> Answer:
     """An answer with its citations; with ``llm``, a generated one when it passes the
-    grounding checks (see ``api.generate``), else the extractive one."""
+    grounding checks (see ``api.grounding``), else the extractive one."""
     *_, final = answer_stream(retriever, question, llm, **options)
     assert isinstance(final, Answer)
     return final
@@ -109,9 +101,15 @@ def answer_stream(
                 yield piece
         except GeneratorFailed as exc:
             log.warning("generator stream failed: %s", exc)
-        grounded = ground("".join(pieces), result.hits) if pieces else None
-        log.info("generated answer %s (prompts %s)", "accepted" if grounded else "rejected", prompt_version())
-        final = Answer(*grounded, False) if grounded else extractive(result, retriever.index)
+        checked = check("".join(pieces), question, result.hits)
+        if checked.accepted:
+            log.info("generated answer accepted (prompts %s); dropped: %s",
+                     prompt_version(), checked.reason or "none")  # fmt: skip
+            final = Answer(checked.text, checked.cited, False)
+        else:
+            log.warning("generated answer rejected, extractive instead (prompts %s): %s",
+                        prompt_version(), checked.reason)  # fmt: skip
+            final = extractive(result, retriever.index)
     else:
         final = extractive(result, retriever.index)
     if llm is None or final.abstained:
@@ -127,7 +125,7 @@ def extractive(result: SearchResult, index: LoadedIndex) -> Answer:
         if result.reference is None
         else [h for h in result.hits if h.direct][:MAX_CITED]
     )
-    words = _content_words(result.query.lower())
+    words = content_words(result.query.lower())
     wanted = asked_dims(result.query)
     lines = []
     for n, hit in enumerate(cited, 1):
@@ -195,7 +193,7 @@ def best_sentence(text: str, words: set[str], wanted: frozenset[str] = frozenset
     scored = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        overlap = len(words & _content_words(normalize_query(sentence).lower()))
+        overlap = len(words & content_words(normalize_query(sentence).lower()))
         figures = [q.end for q in quantities(sentence) if q.dim in wanted]
         scored.append((bool(figures), overlap, -i, sentence, figures[-1] if figures else 0))
     *_, best, figure_end = max(scored)
@@ -223,7 +221,3 @@ def quote(text: str) -> str:
 
 def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text) if w not in STOPWORDS}

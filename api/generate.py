@@ -1,10 +1,8 @@
-"""Generative answers through an OpenAI-compatible chat endpoint, kept honest.
+"""Generative answers through an OpenAI-compatible chat endpoint.
 
-Passages go into the prompt as delimited, numbered data; the reply is checked afterwards:
-every ``[n]`` must name a passage that was given (others are dropped), a reply without any
-valid citation, a refusal, a time-out, an HTTP error or a malformed body yields ``None`` and
-the caller falls back to the extractive answer. Citations are renumbered in order of first
-use, so the returned passages are exactly the cited ones.
+Passages go into the prompt as delimited, numbered data; the reply is checked afterwards
+(``api.grounding``). A time-out, an HTTP error or a malformed body fails the generation and the
+caller falls back to the extractive answer.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).parent.parent / "prompts"
 REFUSAL = "KHONG_DU_CAN_CU"
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 # Text inside a passage or question must not be able to close its delimiter.
 _DELIMITER = re.compile(r"<<<|>>>")
 
@@ -127,28 +124,6 @@ def stream_chat(config: LLMConfig, messages: list[dict[str, str]]) -> Iterator[s
                     yield piece
     except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise GeneratorFailed(f"{type(exc).__name__}: {exc}") from exc
-
-
-def ground(text: str, hits: list[Hit]) -> tuple[str, list[Hit]] | None:
-    """Keep only markers naming given passages, renumbered by first use; None if none is left
-    or the model declined."""
-    if REFUSAL in text:
-        return None
-    order: list[int] = []
-    for m in _MARKER.finditer(text):
-        n = int(m.group(1))
-        if 1 <= n <= len(hits) and n not in order:
-            order.append(n)
-    if not order:
-        return None
-    renumber = {old: new for new, old in enumerate(order, 1)}
-
-    def replace(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        return f"[{renumber[n]}]" if n in renumber else ""
-
-    grounded = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(replace, text)).strip()
-    return grounded, [hits[n - 1] for n in order]
 
 
 def rewrite(config: LLMConfig, question: str, history: list[tuple[str, str]]) -> str | None:

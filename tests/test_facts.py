@@ -151,7 +151,7 @@ def theft() -> tuple[dict[str, Document], dict[str, Unit]]:
     doc = Document(DocumentMeta("mau", "Bộ luật mẫu"), units)
     for u in units:
         if u.article is not None:
-            doc.articles.setdefault(u.article, []).append(u.ordinal)
+            doc.articles.setdefault(u.article_key, []).append(u.ordinal)
     return {"mau": doc}, {u.label.split(" Bộ")[0]: u for u in units}
 
 
