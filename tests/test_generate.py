@@ -2,11 +2,13 @@
 misbehave), and the fallbacks to the extractive answer."""
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -110,16 +112,31 @@ def client(built_settings: IngestSettings, llm_url: str) -> Iterator[TestClient]
         generator="openai",
         llm_base_url=llm_url,
         llm_model="fake-vi",
-        llm_timeout=1.0,
+        # Generous: a loaded machine may slow any reply; only the "slow" mode is meant to time out.
+        llm_timeout=60.0,
     )
     with TestClient(create_app(settings)) as c:
         yield c
 
 
-def ask(client: TestClient, mode: str, question: str = QUESTION, **extra: object) -> dict[str, Any]:
+@contextmanager
+def scripted(client: TestClient, mode: str) -> Iterator[None]:
+    """The fake model's behaviour for one request; "slow" replies after 3 s, past a 0.5 s limit
+    (a loaded machine only makes it later)."""
     Script.mode = mode
     Script.requests.clear()
-    response = client.post("/ask", json={"question": question, **extra})
+    llm = client.app.state.llm  # type: ignore[attr-defined]
+    if mode == "slow":
+        client.app.state.llm = dataclasses.replace(llm, timeout=0.5)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        client.app.state.llm = llm  # type: ignore[attr-defined]
+
+
+def ask(client: TestClient, mode: str, question: str = QUESTION, **extra: object) -> dict[str, Any]:
+    with scripted(client, mode):
+        response = client.post("/ask", json={"question": question, **extra})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -200,9 +217,8 @@ def test_generator_settings_must_be_complete() -> None:
 
 
 def ask_stream(client: TestClient, mode: str) -> tuple[list[str], dict[str, Any]]:
-    Script.mode = mode
     payload = {"question": QUESTION, "stream": True}
-    with client.stream("POST", "/ask", json=payload) as r:
+    with scripted(client, mode), client.stream("POST", "/ask", json=payload) as r:
         assert r.status_code == 200
         raw = "".join(r.iter_text())
     events = [block for block in raw.split("\n\n") if block.strip()]
