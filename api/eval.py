@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .jsonl import read_jsonl
 from .retrieve import Hit, Retriever
 from .state import open_retriever
 from .weakpairs import Pair, in_split, read_pairs
@@ -41,24 +42,19 @@ class Case:
 
 
 def read_cases(path: Path) -> list[Case]:
-    cases = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row: dict[str, Any] = json.loads(line)
-            cases.append(
-                Case(
-                    question=row["question"],
-                    doc_id=row["doc_id"],
-                    articles={str(row["article"]), *map(str, row.get("also", []))},
-                    path_prefixes=[tuple((k, v) for k, v in p) for p in row.get("path_prefixes", [])],
-                    id=str(row.get("id", n)),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise typer.BadParameter(f"{path.name} line {n}: {exc}") from exc
-    return cases
+    def case(n: int, row: dict[str, Any]) -> Case:
+        return Case(
+            question=row["question"],
+            doc_id=row["doc_id"],
+            articles={str(row["article"]), *map(str, row.get("also", []))},
+            path_prefixes=[tuple((k, v) for k, v in p) for p in row.get("path_prefixes", [])],
+            id=str(row.get("id", n)),
+        )
+
+    try:
+        return read_jsonl(path, case)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
 def is_weak(path: Path) -> bool:

@@ -21,6 +21,7 @@ import typer
 from ingest.units import Unit
 
 from .answer import Abstention, answer
+from .jsonl import read_jsonl
 from .retrieve import Retriever
 from .settings import get_settings
 from .state import open_retriever
@@ -40,26 +41,21 @@ class FactCase:
 
 
 def read_fact_cases(path: Path) -> list[FactCase]:
-    cases = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row: dict[str, Any] = json.loads(line)
-            cases.append(
-                FactCase(
-                    id=str(row.get("id", n)),
-                    question=row["question"],
-                    doc_id=row["doc_id"],
-                    article=str(row["article"]),
-                    path=tuple((str(k), str(v)) for k, v in row["path"]),
-                    figure=row["figure"],
-                    kind=row.get("kind", ""),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise typer.BadParameter(f"{path.name} line {n}: {exc}") from exc
-    return cases
+    def case(n: int, row: dict[str, Any]) -> FactCase:
+        return FactCase(
+            id=str(row.get("id", n)),
+            question=row["question"],
+            doc_id=row["doc_id"],
+            article=str(row["article"]),
+            path=tuple((str(k), str(v)) for k, v in row["path"]),
+            figure=row["figure"],
+            kind=row.get("kind", ""),
+        )
+
+    try:
+        return read_jsonl(path, case)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
 def applicable(case: FactCase, unit: Unit) -> bool:

@@ -10,13 +10,14 @@ draw, decides, so the split is the same on every machine and a question never ch
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ingest.normalize import display_form
+
+from .jsonl import read_jsonl
 
 Split = Literal["train", "heldout"]
 
@@ -52,17 +53,11 @@ def split_of(question: str) -> Split:
 
 
 def read_pairs(path: Path) -> list[Pair]:
-    pairs = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            cited = tuple(Citation(str(c["doc_id"]), str(c["article"])) for c in row["cited"])
-            pairs.append(Pair(display_form(row["question"]).strip(), cited))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path.name} line {n}: {exc}") from exc
-    return pairs
+    def pair(_: int, row: dict[str, Any]) -> Pair:
+        cited = tuple(Citation(str(c["doc_id"]), str(c["article"])) for c in row["cited"])
+        return Pair(display_form(row["question"]).strip(), cited)
+
+    return read_jsonl(path, pair)
 
 
 def in_split(pairs: Iterable[Pair], split: Split) -> list[Pair]:
