@@ -26,6 +26,16 @@ class Document:
     units: list[Unit]
     articles: dict[str, list[int]] = field(default_factory=dict)  # article_key → unit ordinals
 
+    def add(self, unit: Unit) -> None:
+        """Append ``unit`` (in document order) and file it under its article.
+
+        By article_key: an article the pháp điển filed here from another document may share
+        its number with one of this document's own.
+        """
+        self.units.append(unit)
+        if unit.article is not None:
+            self.articles.setdefault(unit.article_key, []).append(unit.ordinal)
+
     def article_of(self, unit: Unit) -> Unit | None:
         """The unit holding the heading and lead-in text of ``unit``'s article."""
         ordinals = self.articles.get(unit.article_key, []) if unit.article is not None else []
@@ -60,12 +70,7 @@ def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
         for doc_id, entry in manifest["documents"].items():
             documents[doc_id] = Document(DocumentMeta(**entry["meta"]), [])
         for unit in units:
-            doc = documents[unit.doc_id]
-            doc.units.append(unit)
-            if unit.article is not None:
-                # By article_key: an article the pháp điển filed here from another document
-                # may share its number with one of this document's own.
-                doc.articles.setdefault(unit.article_key, []).append(unit.ordinal)
+            documents[unit.doc_id].add(unit)
         rows = [u for u in units if u.searchable]
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         dense = faiss.read_index(str(path / "dense.faiss"))

@@ -148,10 +148,9 @@ b) Chiếm đoạt tài sản trị giá từ 50.000.000 đồng đến dưới 
 @pytest.fixture
 def theft() -> tuple[dict[str, Document], dict[str, Unit]]:
     units = parse_units("mau", THEFT, "Bộ luật mẫu")
-    doc = Document(DocumentMeta("mau", "Bộ luật mẫu"), units)
+    doc = Document(DocumentMeta("mau", "Bộ luật mẫu"), [])
     for u in units:
-        if u.article is not None:
-            doc.articles.setdefault(u.article_key, []).append(u.ordinal)
+        doc.add(u)
     return {"mau": doc}, {u.label.split(" Bộ")[0]: u for u in units}
 
 
