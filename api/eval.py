@@ -123,6 +123,15 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
+def indexed_cases(retriever: Retriever, pairs: list[Pair]) -> list[Case]:
+    """The weak pairs that cite an article the retriever's index holds, as cases."""
+    indexed: dict[str, set[str]] = {}
+    for unit in retriever.index.rows:  # the searchable units; borrowed articles are another law's
+        if unit.article is not None and not unit.borrowed:
+            indexed.setdefault(unit.doc_id, set()).add(unit.article)
+    return weak_cases(pairs, indexed)
+
+
 def evaluate(retriever: Retriever, cases: list[Case], top_k: int = 30) -> dict[str, Any]:
     ranks: list[int | None] = []
     per_doc: dict[str, list[int | None]] = defaultdict(list)
@@ -147,7 +156,7 @@ def evaluate(retriever: Retriever, cases: list[Case], top_k: int = 30) -> dict[s
     }
 
 
-def _print(report: dict[str, Any]) -> None:
+def _print(report: dict[str, Any], misses: bool) -> None:
     def row(name: str, m: dict[str, float]) -> str:
         return (f"{name:34} n={int(m['n']):4d}  R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  "
                 f"R@10 {m['R@10']:.3f}  MRR@10 {m['MRR@10']:.3f}")  # fmt: skip
@@ -159,7 +168,7 @@ def _print(report: dict[str, Any]) -> None:
     if p["n"]:
         print(f"right Mục / tiểu mục in top 3: {p['hits']}/{p['n']}")
     print(f"\nmisses (not in top 5): {len(report['misses'])}")
-    for miss in report["misses"]:
+    for miss in report["misses"] if misses else []:
         print(
             f"  [{miss['id']}] rank={miss['rank']} want={miss['want']} got={miss['got']}  {miss['question']}"
         )
@@ -171,6 +180,7 @@ def main(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     sweep: Annotated[bool, typer.Option(help="Grid-search the fusion weights.")] = False,
     split: Annotated[str, typer.Option(help="Weak pairs only: train or heldout.")] = "heldout",
+    summary: Annotated[bool, typer.Option(help="The figures only, without the list of misses.")] = False,
 ) -> None:
     """Article-level retrieval quality of the running configuration on a question set."""
     if not file.is_file():
@@ -183,11 +193,7 @@ def main(
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
         retriever = open_retriever()
-        indexed: dict[str, set[str]] = {}
-        for unit in retriever.index.rows:  # the searchable units; borrowed articles are another law's
-            if unit.article is not None and not unit.borrowed:
-                indexed.setdefault(unit.doc_id, set()).add(unit.article)
-        cases = weak_cases(pairs, indexed)
+        cases = indexed_cases(retriever, pairs)
     else:
         cases = read_cases(file)
         retriever = open_retriever()
@@ -198,7 +204,7 @@ def main(
     if as_json:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     else:
-        _print(report)
+        _print(report, misses=not summary)
 
 
 def _sweep(retriever: Retriever, cases: list[Case]) -> None:

@@ -59,7 +59,7 @@ class LoadedIndex:
 
 def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:
     """Load and check one index version; refuse it if built with another model."""
-    manifest = store.load_manifest(path, verify=verify)
+    manifest = store.load_manifest(path, verify=verify, formats=store.SERVABLE_FORMATS)
     if manifest["model"]["name"] != model_name:
         raise ModelMismatch(
             f"index {path.name} was built with {manifest['model']['name']}, the service uses {model_name}"

@@ -65,7 +65,7 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 pass
-            if server.poll() is not None or time.perf_counter() - start > 120:
+            if server.poll() is not None or time.perf_counter() - start > 600:
                 raise SystemExit("service did not become ready")
             time.sleep(0.1)
         ready = time.perf_counter() - start

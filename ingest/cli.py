@@ -14,6 +14,7 @@ from .build import BuildReport, build
 from .collections import open_collection, open_sources, pack
 from .corpus import add_document, remove_document
 from .errors import IngestError
+from .onnxrt import ONNX_FILE, export_int8
 from .report import parse_report
 from .settings import get_settings
 
@@ -171,3 +172,17 @@ def pack_cmd(
     except (IngestError, OSError) as exc:
         raise _fail(str(exc)) from exc
     console.print(f"packed {count} documents into {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command("export-onnx")
+def export_onnx(
+    folder: Annotated[Path, typer.Argument(help="A sentence-transformers model folder (mean pooling).")],
+) -> None:
+    """Add the int8 ONNX copy that the default onnx-int8 runtime runs to a model folder."""
+    if not (folder / "modules.json").is_file():
+        raise _fail(f"{folder}: not a sentence-transformers model folder (no modules.json)")
+    try:
+        export_int8(folder)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise _fail(f"cannot export {folder}: {exc}") from exc
+    console.print(f"wrote {folder / ONNX_FILE}")

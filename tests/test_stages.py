@@ -76,6 +76,9 @@ def test_each_stage_is_a_complete_version_and_a_rerun_never_shrinks_the_index(
     versions = store.list_versions(staged_settings.index_dir)
     again = stages.run(staged_settings, lambda: embedder, log=log, until=1)
     assert again == []  # the corpus stage is covered: nothing is rebuilt, nothing dropped
+    status = stages.read_status(staged_settings.index_dir)
+    assert status is not None
+    assert (status["state"], status["stage"], status["message"]) == ("stopped", 1, "already indexed")
     again = stages.run(staged_settings, lambda: embedder, log=log)
     assert [r.noop for r in again] == [True]
     assert store.list_versions(staged_settings.index_dir) == versions
