@@ -67,8 +67,6 @@ class FusionWeights:
     lexical: float = 0.3  # unit BM25 vs unit dense (1 - lexical)
     articles: float = 0.6  # article-level BM25, added to the article's best unit
     documents: float = 0.4  # times P(document | question) from the learned prior, added to its articles
-    votes: float = 0.0  # times the share of the best articles' scores its document holds
-    voters: int = 50
     candidates: int = 200
     article_candidates: int = 100
     units_per_article: int = 2
@@ -241,8 +239,6 @@ class Retriever:
         best = np.full(len(articles), -np.inf, dtype=np.float32)
         np.maximum.at(best, self.index.article_of_row, unit)
         article = best + w.articles * _top_norm(articles, w.article_candidates) + prior
-        if w.votes:
-            article += w.votes * self._votes(article)
         # Only the best units are walked: partitioning first spares sorting every unit of a
         # national index (~20 ms of a 284k-unit argsort per question).
         n = min(max(w.candidates, top_k * w.units_per_article), len(unit))
@@ -258,17 +254,6 @@ class Retriever:
                 break
         result.hits = result.hits[:top_k]
         return result
-
-    def _votes(self, article: Scores) -> Scores:
-        """Per article, the share of the best ``voters`` articles' scores that its document
-        holds: the law most of the evidence comes from, rather than one stray article."""
-        n = min(self.weights.voters, len(article))
-        top = np.argpartition(-article, n - 1)[:n]
-        top = top[np.isfinite(article[top])]
-        weight = np.clip(article[top], 0.0, None)
-        per_doc = np.bincount(self._article_doc[top], weights=weight, minlength=len(self._doc_ids))
-        total = per_doc.sum()
-        return (per_doc / total if total > 0 else per_doc).astype(np.float32)[self._article_doc]
 
     def _direct(self, ref: Reference, hits: list[Hit], top_k: int) -> list[Hit]:
         doc = self.index.documents[ref.doc_id]
