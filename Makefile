@@ -42,6 +42,8 @@ typecheck: setup
 test: lint typecheck
 	$(BIN)/python -m pytest
 
+# The national part (bench/national.py) builds var/bench/national once (~42 min on 2 cores)
+# and reuses it, with the figures of that build, while corpus, collection and model are unchanged.
 bench: index
 	$(BIN)/python -m bench.ingest
 	OMP_NUM_THREADS=1 $(BIN)/python -m bench.api

@@ -2,10 +2,11 @@
 
 Measured on 2,048 units sampled from the national collection, 2 idle cores (README): torch
 bfloat16 embeds 60 units/s; ONNX Runtime fp32 65; int8 weights quantised per output channel,
-with one single-threaded batch per core, 121, at cosine >= 0.992 (mean 0.9965) to the fp32
-vectors. One int8 scale per whole tensor runs 154 units/s but drifts to a mean cosine of 0.985,
-which cost retrieval quality before (int8 torch vectors: -0.03 MRR), so weights are quantised
-per channel. Small matrices parallelise badly inside one run; whole batches side by side don't.
+one single-threaded batch of 4 per core, 148, at cosine >= 0.994 (mean 0.9966) to the fp32
+vectors. One int8 scale per whole tensor runs faster (154 units/s with batches of 8) but drifts
+to a mean cosine of 0.985, which cost retrieval quality before (int8 torch vectors: -0.03 MRR),
+so weights are quantised per channel. Small matrices parallelise badly inside one run; whole
+batches side by side don't.
 """
 
 from __future__ import annotations
