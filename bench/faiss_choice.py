@@ -57,12 +57,8 @@ def _set(name: str, value: int) -> Callable[[faiss.Index], None]:
 # Each built once, then searched with each of its settings.
 CANDIDATES: dict[str, tuple[Callable[[int], faiss.Index], dict[str, Callable[[faiss.Index], None]]]] = {
     "Flat": (faiss.IndexFlatIP, {"(exact)": lambda _: None}),
-    "SQ8": (
-        lambda dim: faiss.IndexScalarQuantizer(
-            dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        ),
-        {"(int8 flat)": lambda _: None},
-    ),
+    "SQfp16": (_sq(faiss.ScalarQuantizer.QT_fp16), {"(fp16 flat)": lambda _: None}),
+    "SQ8": (_sq(faiss.ScalarQuantizer.QT_8bit), {"(int8 flat)": lambda _: None}),
     "IVF1024,Flat": (_ivf, {f"nprobe {n}": _set("nprobe", n) for n in (32, 128)}),
     "HNSW32": (_hnsw, {f"efSearch {n}": _set("efSearch", n) for n in (256, 1024)}),
 }

@@ -83,3 +83,7 @@ def _build(env: dict[str, str]) -> dict[str, float | str]:
     }
     RECORD.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record
+
+
+if __name__ == "__main__":
+    main()
