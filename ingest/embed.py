@@ -49,7 +49,6 @@ class Embedder:
         max_tokens: int = 256,
     ) -> None:
         self.name = model_id(name, runtime, bf16, max_tokens)
-        self.batch_size = batch_size
         self.query_prefix, self.passage_prefix = prefixes(name)
         self._passages: Callable[[list[str]], Vectors]
         self._queries: Callable[[list[str]], Vectors]

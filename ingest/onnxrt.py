@@ -69,7 +69,7 @@ def export_int8(model_dir: Path) -> None:
             dynamo=False,
         )
     # quantize_dynamic advises pre-processing on the root logger; it makes no difference here.
-    with contextlib.redirect_stdout(None), _quiet_root_logger():
+    with _quiet_root_logger():
         quantize_dynamic(
             fp32, partial, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
         )
