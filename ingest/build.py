@@ -173,7 +173,7 @@ def build(
         leftovers = store.clean_leftovers(index_dir)
         if leftovers:
             log(f"removed leftovers of an interrupted build: {', '.join(leftovers)}")
-        model = _model_of(settings)
+        model = model_of(settings)
         previous = None if force else _load_previous(index_dir, model)
         prev_docs: dict[str, Any] = previous.manifest["documents"] if previous else {}
         with open_sources(settings.corpus_dir, settings.collections) as entries:
@@ -249,7 +249,7 @@ def _write_version(
     documents: dict[str, Any] = {}
     fresh = [d for d in docs if isinstance(d, ParsedDocument)]
     fresh_tokens, fresh_vectors = _analyse(fresh, settings, embedder_factory, report, log)
-    model_name, dim = _model_of(settings), 0
+    model_name, dim = model_of(settings), 0
     for doc in docs:
         if isinstance(doc, str):
             assert previous is not None
@@ -313,7 +313,7 @@ def _analyse(
     """
     tokens: dict[str, list[list[str]]] = {}
     vectors: dict[str, Vectors] = {}
-    cache = BuildCache(settings.index_dir, _model_of(settings))
+    cache = BuildCache(settings.index_dir, model_of(settings))
     todo = []
     for doc in fresh:
         hit = cache.get(doc.content_hash)
@@ -329,7 +329,7 @@ def _analyse(
     t0 = time.perf_counter()
     embedder = embedder_factory() if embedder_factory else Embedder.from_settings(settings)
     report.timings["model_load"] = time.perf_counter() - t0
-    expected = _model_of(settings)
+    expected = model_of(settings)
     if embedder.name != expected:
         # The manifest records the settings' model; vectors from another one must not hide under it.
         raise ModelMismatch(f"embedder is {embedder.name}, settings say {expected}")
@@ -420,7 +420,7 @@ def _write_files(tmp: Path, units: list[dict[str, Any]], tokens: list[list[str]]
     articles.save(str(tmp / "lexical_articles"), show_progress=False)
 
 
-def _model_of(settings: IngestSettings) -> str:
+def model_of(settings: IngestSettings) -> str:
     """The model an index built with these settings records in its manifest."""
     return model_id(
         settings.embedding_model, settings.embed_runtime, settings.embed_bf16, settings.embed_max_tokens

@@ -4,7 +4,8 @@ A national collection takes the better part of an hour to embed on two cores, an
 service must answer about the bundled corpus long before that. So a staged build switches
 ``index/current`` several times, each time to a complete version: the corpus folder alone,
 then with the collections' laws and codes, then with their decrees and resolutions, then with
-everything. A stage the current version already covers is skipped, and no stage drops a
+everything. A stage the current version already covers (and that the service can serve as
+it is: same model, a servable format) is skipped, and no stage drops a
 document the current version holds, so restarting a staged build never shrinks the index.
 The last stage is an ordinary build of everything, which also picks up changed documents.
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
-from .build import BuildReport, Log, build
+from .build import BuildReport, Log, build, model_of
 from .collections import Entry, folder_entries, open_sources
 from .embed import Embedder
 from .errors import BuildInProgress, IndexCorrupt
@@ -86,13 +87,18 @@ def _doc_type(entry: Entry) -> str:
     return kind if isinstance(kind, str) else ""
 
 
-def indexed(index_dir: Path) -> frozenset[str]:
-    """The documents of the current version (of any format a build can extend)."""
+def _current(settings: IngestSettings) -> tuple[frozenset[str], bool]:
+    """The documents of the current version that a build with ``settings`` can reuse, and
+    whether the service can serve that version as it is. An index of another model is
+    neither: its documents are not kept (re-embedding them could take an hour before the
+    corpus folder is served) and it covers no stage."""
     try:
-        info = store.current_version(index_dir, formats=store.REUSABLE_FORMATS)
+        info = store.current_version(settings.index_dir, formats=store.REUSABLE_FORMATS)
     except IndexCorrupt:
-        return frozenset()  # nothing to keep: the stages rebuild from the corpus folder up
-    return frozenset(info.manifest["documents"]) if info else frozenset()
+        return frozenset(), False
+    if info is None or info.manifest["model"]["name"] != model_of(settings):
+        return frozenset(), False
+    return frozenset(info.manifest["documents"]), info.manifest["format_version"] in store.SERVABLE_FORMATS
 
 
 def run(
@@ -112,8 +118,8 @@ def run(
     try:
         for number, stage in enumerate(stages[:last], 1):
             final = number == len(stages)
-            have = indexed(settings.index_dir)
-            if not final and stage.doc_ids <= have:
+            have, servable = _current(settings)
+            if not final and servable and stage.doc_ids <= have:
                 status.stage, status.stage_name, status.message = number, stage.name, "already indexed"
                 continue
             include = None if final else stage.doc_ids | have

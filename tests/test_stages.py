@@ -29,7 +29,8 @@ def staged_settings(fresh_settings: IngestSettings, tmp_path: Path) -> IngestSet
 
 
 def documents(settings: IngestSettings) -> set[str]:
-    return set(stages.indexed(settings.index_dir))
+    info = store.current_version(settings.index_dir, formats=store.REUSABLE_FORMATS)
+    return set(info.manifest["documents"]) if info else set()
 
 
 def test_stages_grow_from_the_corpus_folder_by_document_type(staged_settings: IngestSettings) -> None:
@@ -84,7 +85,7 @@ def test_each_stage_is_a_complete_version_and_a_rerun_never_shrinks_the_index(
     assert store.list_versions(staged_settings.index_dir) == versions
 
 
-def test_an_index_of_an_older_format_is_extended_not_refused(
+def test_an_index_of_an_older_format_is_upgraded_then_extended_not_refused(
     staged_settings: IngestSettings, embedder: Embedder
 ) -> None:
     stages.run(staged_settings, lambda: embedder, until=1)
@@ -92,8 +93,24 @@ def test_an_index_of_an_older_format_is_extended_not_refused(
     assert info is not None
     store.write_json(info.path / "manifest.json", dict(info.manifest, format_version=2))
     reports = stages.run(staged_settings, lambda: embedder, until=2)
-    assert [sorted(r.changed) for r in reports] == [sorted(LAWS)]
+    # Format 2 cannot be served: stage 1 rewrites it (embedding nothing), stage 2 adds the laws.
+    assert [sorted(r.changed) for r in reports] == [[], sorted(LAWS)]
     assert documents(staged_settings) == CORE | LAWS
+
+
+def test_an_index_of_another_model_covers_no_stage(staged_settings: IngestSettings, embedder: Embedder) -> None:
+    # `make index` after a model change must leave a version the service can load.
+    stages.run(staged_settings, lambda: embedder, until=2)
+    info = store.current_version(staged_settings.index_dir)
+    assert info is not None
+    other = dict(info.manifest["model"], name="another-model")
+    store.write_json(info.path / "manifest.json", dict(info.manifest, model=other))
+    reports = stages.run(staged_settings, lambda: embedder, until=1)
+    assert [sorted(r.changed) for r in reports] == [sorted(CORE)]
+    assert documents(staged_settings) == CORE  # the other model's laws are not re-embedded first
+    info = store.current_version(staged_settings.index_dir)
+    assert info is not None
+    assert info.manifest["model"]["name"] == embedder.name
 
 
 def test_the_service_answers_while_a_background_build_adds_the_collections(
