@@ -98,7 +98,9 @@ def test_an_index_of_an_older_format_is_upgraded_then_extended_not_refused(
     assert documents(staged_settings) == CORE | LAWS
 
 
-def test_an_index_of_another_model_covers_no_stage(staged_settings: IngestSettings, embedder: Embedder) -> None:
+def test_an_index_of_another_model_covers_no_stage(
+    staged_settings: IngestSettings, embedder: Embedder
+) -> None:
     # `make index` after a model change must leave a version the service can load.
     stages.run(staged_settings, lambda: embedder, until=2)
     info = store.current_version(staged_settings.index_dir)
