@@ -28,7 +28,8 @@ COLLECTIONS ?= corpus/collections/national.zip
 index: setup
 	VNLAW_COLLECTIONS=$(COLLECTIONS) $(BIN)/python -m ingest build --staged --until 1
 
-# One torch thread per request serves concurrent clients better (measured in bench/api.py).
+# One OpenMP thread per request (FAISS search, BLAS): concurrent requests share the cores
+# instead of each spreading over all of them.
 run: index
 	VNLAW_COLLECTIONS=$(COLLECTIONS) VNLAW_BACKGROUND_BUILD=true OMP_NUM_THREADS=1 $(BIN)/python -m api
 

@@ -7,7 +7,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ingest.normalize import normalize_query
@@ -44,6 +44,16 @@ class Abstention:
     # con"), both short phrases embedded alike: a passage can share the question's words
     # ("nuôi con dưới 36 tháng tuổi") while its article is about something else.
     min_subject: float = -2.0
+    # The best cosine a question finds grows with the number of units searched: an index of at
+    # least ``large_from`` searchable units (the national collection) is judged by ``large``.
+    large: Abstention | None = None
+    large_from: int = 0
+
+    def for_units(self, searchable: int) -> Abstention:
+        """The thresholds that judge an index of ``searchable`` units."""
+        if self.large is not None and searchable >= self.large_from:
+            return self.large
+        return replace(self, large=None, large_from=0)
 
 
 @dataclass
@@ -76,7 +86,8 @@ def prepare(
     rewritten = rewrite(llm, question, list(history)) if llm is not None and history else None
     query = rewritten or retrieval_query(question, history)
     result = retriever.search(query, top_k=top_k, filters=filters)
-    return result, supported(result, abstention or Abstention())
+    rule = (abstention or Abstention()).for_units(len(retriever.index.rows))
+    return result, supported(result, rule)
 
 
 def answer(retriever: Retriever, question: str, llm: LLMConfig | None = None, **options: Any) -> Answer:

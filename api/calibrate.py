@@ -80,9 +80,7 @@ def main(
     good = [r for p in answerable for r in results[p]]
     bad = [r for p in out_of_corpus for r in results[p]]
     settings = get_settings()
-    current = Abstention(
-        settings.abstain_min_dense, settings.abstain_min_margin, settings.abstain_min_subject
-    )
+    current = settings.abstention.for_units(len(retriever.index.rows))
     rule = choose(good, bad, max_false)
     if rule is None:
         print("no thresholds keep answerable abstentions under the limit")
@@ -98,10 +96,13 @@ def main(
             f"chosen on one half, scored on the other: abstains on {np.mean([h[0] for h in held]):.1%} "
             f"of answerable, {np.mean([h[1] for h in held]):.1%} of out-of-corpus"
         )
-    print(
-        f"set VNLAW_ABSTAIN_MIN_DENSE={rule.min_dense} VNLAW_ABSTAIN_MIN_MARGIN={rule.min_margin} "
-        f"VNLAW_ABSTAIN_MIN_SUBJECT={rule.min_subject}"
+    # An index of the national collection's size is judged by the large-index thresholds.
+    env = (
+        "VNLAW_ABSTAIN_LARGE_MIN"
+        if len(retriever.index.rows) >= settings.abstain_large_from
+        else "VNLAW_ABSTAIN_MIN"
     )
+    print(f"set {env}_DENSE={rule.min_dense} {env}_MARGIN={rule.min_margin} {env}_SUBJECT={rule.min_subject}")
 
 
 if __name__ == "__main__":

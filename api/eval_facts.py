@@ -138,7 +138,7 @@ def main(
     report = evaluate_facts(
         open_retriever(settings),
         cases,
-        Abstention(settings.abstain_min_dense, settings.abstain_min_margin, settings.abstain_min_subject),
+        settings.abstention,
     )
     if as_json:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=1)

@@ -4,7 +4,9 @@ Small local models write replies that look cited but say nothing: ``[1] [2]`` al
 question restated with a marker, or the right fact without a marker and a marker on a
 restatement. So a sentence is kept only when it says something the question does not, cites
 at least one given passage, and is backed by what it cites: it shares a content word with
-those passages and every number in it appears there (or in the question). Everything else is
+those passages, every number in it appears there (or in the question), and so does every
+bound it puts on a figure ("từ đủ 14 tuổi trở lên" where the passage says "từ đủ 14 tuổi đến
+dưới 16 tuổi" is a misread a real model made, with the right number). Everything else is
 dropped, with its reason; when nothing is left the caller falls back to the extractive answer.
 Unmarked claims are dropped rather than failing the whole reply: the reader then sees only
 cited statements, and a reply whose only claim is unmarked has nothing left and falls back.
@@ -16,7 +18,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ingest.conditions import read_conditions
 from ingest.normalize import normalize_query
+from ingest.quantities import Range
 
 from .generate import REFUSAL
 from .retrieve import STOPWORDS, Hit
@@ -110,6 +114,11 @@ def _numbers(text: str) -> set[str]:
     return {re.sub(r"\D", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text)}
 
 
+def _bounds(text: str) -> set[Range]:
+    """The ranges ``text`` states ("dưới 18 tuổi", "không quá 40 giờ", "từ 02 năm đến 07 năm")."""
+    return {c.range for c in read_conditions(text)}
+
+
 def _sentences(reply: str) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
     """The reply's sentences with their line numbers. A line of markers alone cites the
     sentence before it (with nothing before it, it is dropped); markers opening a line ("[1]
@@ -167,6 +176,8 @@ def _verdict(sentence: str, asked: str, hits: list[Hit]) -> str | None:
     if not (new or words) & _terms(sources):
         return UNSUPPORTED
     if not _numbers(said) <= _numbers(sources) | _numbers(asked):
+        return UNSUPPORTED
+    if not _bounds(said) <= _bounds(sources) | _bounds(asked):
         return UNSUPPORTED
     return None
 

@@ -13,7 +13,6 @@ from ingest import segment
 from ingest.embed import Embedder
 
 from . import errors
-from .answer import Abstention
 from .batcher import QueryBatcher
 from .indexing import BackgroundBuild
 from .jobs import Jobs
@@ -21,7 +20,7 @@ from .metrics import INDEX_RELOADS, INDEX_UNITS
 from .outside import OutsideTopics
 from .routes import admin, ask, documents, feedback, health, search, widget
 from .settings import Settings, get_settings
-from .state import IndexHolder
+from .state import IndexHolder, load_memory
 
 DESCRIPTION = """Hỏi đáp pháp luật Việt Nam có trích dẫn: mỗi câu trả lời kèm văn bản, số hiệu
 và vị trí Điều / Khoản / Điểm (hoặc Mục / tiểu mục) cùng đoạn trích nguyên văn."""
@@ -50,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         embedder = await asyncio.to_thread(Embedder.from_settings, settings)
         batcher = QueryBatcher(embedder)
         outside = await asyncio.to_thread(OutsideTopics.embed, settings.topics, embedder)
-        holder = IndexHolder(settings, batcher, outside)
+        memory = await asyncio.to_thread(load_memory, settings, embedder)
+        holder = IndexHolder(settings, batcher, outside, memory)
         app.state.holder = holder
         app.state.jobs = Jobs(settings, embedder, on_done=lambda: _refresh(holder))
         await asyncio.to_thread(_refresh, holder)
@@ -63,9 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batcher.close()
 
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
-    app.state.abstention = Abstention(
-        settings.abstain_min_dense, settings.abstain_min_margin, settings.abstain_min_subject
-    )
+    app.state.abstention = settings.abstention
     app.state.llm = settings.llm
     errors.install(app)
     if settings.cors_origin_list:

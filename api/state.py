@@ -13,6 +13,7 @@ from ingest.errors import IndexNotFound, IngestError
 from .docprior import DocPrior
 from .index import load_index
 from .outside import OutsideTopics
+from .qamemory import QaMemory
 from .retrieve import QueryEncoder, Retriever
 from .settings import Settings, get_settings
 
@@ -27,11 +28,16 @@ class IndexHolder:
     """
 
     def __init__(
-        self, settings: Settings, embedder: QueryEncoder, outside: OutsideTopics | None = None
+        self,
+        settings: Settings,
+        embedder: QueryEncoder,
+        outside: OutsideTopics | None = None,
+        memory: QaMemory | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.outside = outside
+        self.memory = memory
         self.doc_prior = DocPrior.load()
         self.retriever: Retriever | None = None
         self._lock = threading.Lock()
@@ -64,7 +70,9 @@ class IndexHolder:
                 log.error("index version %s refused: %s", candidate, exc)
                 self._refused.add(candidate)
                 continue
-            self.retriever = Retriever(loaded, self.embedder, outside=self.outside, doc_prior=self.doc_prior)
+            self.retriever = Retriever(
+                loaded, self.embedder, outside=self.outside, doc_prior=self.doc_prior, memory=self.memory
+            )
             log.info("serving index version %s", candidate)
             return True
         return False
@@ -79,7 +87,18 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
     """A retriever over the current index, as the API builds it (for eval and benchmarks)."""
     settings = settings or get_settings()
     embedder = Embedder.from_settings(settings)
-    holder = IndexHolder(settings, embedder, OutsideTopics.embed(settings.topics, embedder))
+    outside = OutsideTopics.embed(settings.topics, embedder)
+    holder = IndexHolder(settings, embedder, outside, load_memory(settings, embedder))
     if not holder.refresh():
         raise IndexNotFound(f"no index in {Path(settings.index_dir)}; run `python -m ingest build`")
     return holder.require()
+
+
+def load_memory(settings: Settings, embedder: Embedder) -> QaMemory | None:
+    """The earlier questions of ``settings.qa_memory``, embedded by ``embedder`` (cached)."""
+    if settings.qa_memory is None:
+        return None
+    try:
+        return QaMemory.load(embedder, settings.model_dir / ".cache", settings.qa_memory)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IngestError(f"cannot read VNLAW_QA_MEMORY {settings.qa_memory}: {exc}") from exc

@@ -126,7 +126,7 @@ def main(
         raise typer.BadParameter(f"{questions}: no such file")
     settings = get_settings()
     llm = LLMConfig(base_url, model, timeout=timeout, max_tokens=settings.llm_max_tokens)
-    abstention = Abstention(settings.abstain_min_dense, settings.abstain_min_margin)
+    abstention = settings.abstention
     cases = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     retriever = open_retriever(settings)
     rows = []

@@ -20,7 +20,7 @@ import numpy as np
 from . import store
 from .cache import BuildCache
 from .collections import Entry, folder_entries, open_sources
-from .conditions import CONDITIONS_VERSION, read_conditions
+from .conditions import CONDITIONS_VERSION, figure_kinds, read_conditions
 from .embed import Embedder, Vectors, model_id
 from .errors import IndexCorrupt, IngestError, LoadError, ModelMismatch, ParseError
 from .load import decode_text
@@ -139,9 +139,10 @@ def _load_previous(index_dir: Path, model: str) -> _Previous | None:
         all_tokens = [json.loads(line) for line in fh]
     if info.manifest.get("conditions_version") != CONDITIONS_VERSION:
         # Units of older formats or condition rules: their stored text is all it takes to
-        # read the conditions again, so nothing is re-embedded.
+        # read the conditions and figures again, so nothing is re-embedded.
         for data in all_units:
             data["conditions"] = [c.to_dict() for c in read_conditions(data["text"])]
+            data["figures"] = figure_kinds(data["text"])
     row = 0
     for data in all_units:
         units.setdefault(data["doc_id"], []).append(data)

@@ -19,7 +19,7 @@ from .quantities import NUMBER, UNIT, Range, folded, number_value, quantities, u
 
 CONDITION, LIMIT, SANCTION = "condition", "limit", "sanction"
 # Bump when what is read changes: a build then reads the conditions of every stored unit again.
-CONDITIONS_VERSION = 2
+CONDITIONS_VERSION = 4
 
 _Q = rf"(?P<a>{NUMBER})\s*(?P<ua>{UNIT})"
 # Order matters: a span claimed by an earlier pattern is not read again by a later one.
@@ -29,6 +29,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"từ\s+(?:đủ\s+)?(?P<a>{NUMBER})\s*(?P<ua>{UNIT})?\s*(?:đến|tới|-|–)\s*"
             rf"(?P<op>dưới|chưa\s+đủ|không\s+quá)?\s*(?P<b>{NUMBER})\s*(?P<ub>{UNIT})(?!\w)"
+        ),
+    ),
+    # "từ đủ 14 tuổi trở lên, nhưng chưa đủ 16 tuổi" is one range, not "14 or more".
+    (
+        "between",
+        re.compile(
+            rf"(?:từ\s+(?:đủ\s+)?|đủ\s+)?{_Q}\s+trở\s+lên\s*,?\s*(?:nhưng|và)\s+"
+            rf"(?P<op>dưới|chưa\s+đủ)\s+(?P<b>{NUMBER})\s*(?P<ub>{UNIT})(?!\w)"
         ),
     ),
     ("at_least", re.compile(rf"(?:từ\s+(?:đủ\s+)?|đủ\s+)?{_Q}\s+trở\s+lên")),
@@ -113,6 +121,11 @@ def _ranges(low: str) -> Iterator[tuple[str, Range, int, int]]:
             found.append((m.start(), name, rng, m.end()))
     for start, name, rng, end in sorted(found, key=lambda f: f[0]):
         yield name, rng, start, end
+
+
+def figure_kinds(text: str) -> list[str]:
+    """The kinds of figure ``text`` states ("05 ngày", "không quá 40 giờ": days, hours)."""
+    return sorted({q.dim for q in quantities(text)})
 
 
 def read_conditions(text: str) -> list[Condition]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .annotations import Line, SourceNote, annotate
-from .conditions import read_conditions
+from .conditions import figure_kinds, read_conditions
 from .normalize import match_form
 from .units import Path_, Unit, make_label
 
@@ -366,7 +366,7 @@ def parse_units(
     doc_id: str, text: str, short_title: str, number: str | None = None, partial: bool = False
 ) -> list[Unit]:
     """Split ``text`` (display form) into units whose spans partition it exactly, each with
-    the conditions its text states.
+    the conditions and the kinds of figure its text states.
 
     ``number`` (the document's số hiệu) tells the document's own articles from those a
     pháp điển source note assigns to another document; ``partial`` texts may skip articles.
@@ -374,4 +374,5 @@ def parse_units(
     units = _Parser(doc_id, text, short_title, number, partial).run()
     for unit in units:
         unit.conditions = read_conditions(unit.text)
+        unit.figures = figure_kinds(unit.text)
     return units

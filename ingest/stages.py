@@ -4,8 +4,8 @@ A national collection takes the better part of an hour to embed on two cores, an
 service must answer about the bundled corpus long before that. So a staged build switches
 ``index/current`` several times, each time to a complete version: the corpus folder alone,
 then with the collections' laws and codes, then with their decrees and resolutions, then with
-everything. A stage the current version already covers (and that the service can serve as
-it is: same model, a servable format) is skipped, and no stage drops a
+everything. A stage the current version already covers (built by the same model, in
+a servable format, its conditions read by today's rules) is skipped, and no stage drops a
 document the current version holds, so restarting a staged build never shrinks the index.
 The last stage is an ordinary build of everything, which also picks up changed documents.
 
@@ -26,6 +26,7 @@ from typing import Any
 from . import store
 from .build import BuildReport, Log, build, model_of
 from .collections import Entry, folder_entries, open_sources
+from .conditions import CONDITIONS_VERSION
 from .embed import Embedder
 from .errors import BuildInProgress, IndexCorrupt
 from .settings import IngestSettings
@@ -89,7 +90,8 @@ def _doc_type(entry: Entry) -> str:
 
 def _current(settings: IngestSettings) -> tuple[frozenset[str], bool]:
     """The documents of the current version that a build with ``settings`` can reuse, and
-    whether the service can serve that version as it is. An index of another model is
+    whether it is up to date apart from its documents (servable format, the conditions
+    read by today's rules; rewriting either embeds nothing). An index of another model is
     neither: its documents are not kept (re-embedding them could take an hour before the
     corpus folder is served) and it covers no stage."""
     try:
@@ -98,7 +100,11 @@ def _current(settings: IngestSettings) -> tuple[frozenset[str], bool]:
         return frozenset(), False
     if info is None or info.manifest["model"]["name"] != model_of(settings):
         return frozenset(), False
-    return frozenset(info.manifest["documents"]), info.manifest["format_version"] in store.SERVABLE_FORMATS
+    up_to_date = (
+        info.manifest["format_version"] in store.SERVABLE_FORMATS
+        and info.manifest.get("conditions_version") == CONDITIONS_VERSION
+    )
+    return frozenset(info.manifest["documents"]), up_to_date
 
 
 def run(
@@ -118,8 +124,8 @@ def run(
     try:
         for number, stage in enumerate(stages[:last], 1):
             final = number == len(stages)
-            have, servable = _current(settings)
-            if not final and servable and stage.doc_ids <= have:
+            have, up_to_date = _current(settings)
+            if not final and up_to_date and stage.doc_ids <= have:
                 status.stage, status.stage_name, status.message = number, stage.name, "already indexed"
                 continue
             include = None if final else stage.doc_ids | have

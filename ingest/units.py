@@ -83,6 +83,8 @@ class Unit:
     borrowed: bool = False
     # Ranges the unit's own text states (see ``ingest.conditions``), read at ingest.
     conditions: list[Condition] = field(default_factory=list)
+    # The kinds of figure it states (``ingest.quantities`` dimensions: "days", "hours", ...).
+    figures: list[str] = field(default_factory=list)
 
     @property
     def uid(self) -> str:

@@ -8,7 +8,7 @@ import pytest
 from api.answer import MAX_SENTENCE_CHARS, best_sentence
 from api.facts import Verdict, apply_facts, asked_dims, verdict
 from api.index import Document
-from ingest.conditions import CONDITION, LIMIT, SANCTION, Condition, read_conditions, read_facts
+from ingest.conditions import CONDITION, LIMIT, SANCTION, Condition, figure_kinds, read_conditions, read_facts
 from ingest.parse import parse_units
 from ingest.quantities import AGE, DAYS, HOURS, MONEY, MONTHS, PERCENT, TIMES, Range, quantities
 from ingest.units import DocumentMeta, Unit
@@ -95,6 +95,7 @@ def test_supplementary_penalties_are_sanctions() -> None:
     [
         ("người từ đủ 16 tuổi trở lên", Range(AGE, 16, math.inf, True, False)),
         ("người từ đủ 16 đến dưới 18 tuổi", Range(AGE, 16, 18, True, False)),
+        ("người từ đủ 14 tuổi trở lên, nhưng chưa đủ 16 tuổi", Range(AGE, 14, 16, True, False)),
         ("từ đủ mười lăm tuổi đến chưa đủ mười tám tuổi", Range(AGE, 15, 18, True, False)),
         ("người chưa đủ 18 tuổi", Range(AGE, 0, 18, True, False)),
         ("tỷ lệ tổn thương cơ thể 61% trở lên", Range(PERCENT, 61, math.inf, True, False)),
@@ -226,3 +227,8 @@ def test_a_long_sentence_loses_its_middle_not_the_figure() -> None:
     assert shown.endswith("phạt tù từ 06 tháng đến 03 năm.")
     # Without a figure asked for, the end is what goes.
     assert best_sentence(sentence, set()).endswith(" …")
+
+
+def test_the_kinds_of_figure_a_text_states() -> None:
+    assert figure_kinds("Tết Âm lịch: 05 ngày; không quá 40 giờ trong 01 tháng") == [DAYS, HOURS, MONTHS]
+    assert figure_kinds("thông qua ngày 17 tháng 6 năm 2020, sửa đổi Điều 7") == []  # dates, references

@@ -130,3 +130,16 @@ def test_figures_match_with_or_without_leading_zeros() -> None:
     limit = hit("Điều 429 Bộ luật Dân sự", "Điều 429. Thời hiệu khởi kiện về hợp đồng", text)
     checked = check("Thời hiệu khởi kiện là 3 năm [1].", "Thời hiệu khởi kiện hợp đồng là mấy năm?", [limit])
     assert checked.accepted
+
+
+def test_a_bound_the_passages_do_not_state_is_not_supported() -> None:
+    # A real model's misread: the right number, with the bound of the neighbouring clause.
+    text = (
+        "1. Người từ đủ 16 tuổi trở lên phải chịu trách nhiệm hình sự về mọi tội phạm. "
+        "2. Người từ đủ 14 tuổi đến dưới 16 tuổi phải chịu trách nhiệm hình sự về tội phạm rất nghiêm trọng."
+    )
+    age = hit("Điều 12 Bộ luật Hình sự", "Điều 12. Tuổi chịu trách nhiệm hình sự", text)
+    question = "Từ bao nhiêu tuổi thì phải chịu trách nhiệm hình sự về mọi tội phạm?"
+    claim = "Người từ đủ {} tuổi trở lên phải chịu trách nhiệm hình sự về mọi tội phạm [1]."
+    assert reasons(check(claim.format(14), question, [age])) == [UNSUPPORTED]
+    assert check(claim.format(16), question, [age]).accepted

@@ -104,6 +104,21 @@ def test_the_subject_of_the_best_article_counts(built_settings: IngestSettings, 
     assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0, -2.0))[1] is True
 
 
+def test_a_large_index_is_judged_by_the_large_index_thresholds(
+    built_settings: IngestSettings, embedder: Embedder
+) -> None:
+    r = retriever(built_settings, embedder, [])
+    strict = Abstention(min_dense=1.0)
+    units = len(r.index.rows)
+    assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(large=strict, large_from=units + 1))[1] is True
+    assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(large=strict, large_from=units))[1] is False
+    defaults = Settings().abstention
+    assert defaults.large is not None
+    bundled, national = defaults.for_units(13_403), defaults.for_units(284_135)
+    assert (bundled.min_dense, bundled.large) == (defaults.min_dense, None)
+    assert national == defaults.large
+
+
 def test_an_abstention_counts_thousands_of_documents_instead_of_listing_them() -> None:
     def index(types: list[str]) -> LoadedIndex:
         metas = [DocumentMeta(f"d{i}", f"Văn bản số {i}", doc_type=t) for i, t in enumerate(types)]
