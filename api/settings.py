@@ -29,6 +29,8 @@ class Settings(IngestSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
+    # Earlier questions and the articles their answers cite (api/qamemory.py; empty = none).
+    qa_memory: Path | None = MEMORY_FILE
     # Abstention: subjects outside the corpus (api/outside.py; empty = none) and thresholds
     # calibrated with `python -m api.calibrate`; recalibrate when the corpus changes much.
     outside_topics: Path | None = DEFAULT_OUTSIDE_TOPICS
@@ -43,8 +45,6 @@ class Settings(IngestSettings):
     abstain_large_min_margin: float = Field(0.015, ge=-2, le=2)
     abstain_large_min_subject: float = Field(-2.0, ge=-2, le=2)
     _topics: list[Topic] = PrivateAttr(default_factory=list)
-    # Earlier questions and the articles their answers cite (api/qamemory.py; empty = none).
-    qa_memory: Path | None = MEMORY_FILE
     # Answers: "extractive" (no network) or "openai" (any OpenAI-compatible chat endpoint).
     generator: Literal["extractive", "openai"] = "extractive"
     llm_base_url: str | None = None  # e.g. http://localhost:8080/v1

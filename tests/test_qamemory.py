@@ -7,14 +7,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from api.index import load_index
 from api.qamemory import QaMemory, app
 from api.retrieve import Retriever
+from api.settings import Settings
+from api.state import load_memory
 from api.weakpairs import split_of
 from ingest import store
 from ingest.embed import Embedder, Vectors
+from ingest.errors import IngestError
 from ingest.settings import IngestSettings
 from ingest.units import Unit
 
@@ -106,3 +110,11 @@ def test_articles_stating_the_kind_of_figure_asked_for_move_up(
     stating = Retriever(index, embedder)
     stating.weights = replace(stating.weights, figures=5.0)
     assert states_days(stating.search(question).hits[0].unit)
+
+
+def test_a_broken_memory_file_is_named(tmp_path: Path, embedder: Embedder) -> None:
+    broken = tmp_path / "memory.json"
+    broken.write_text('{"format": 9, "questions": []}', encoding="utf-8")
+    with pytest.raises(IngestError, match=r"VNLAW_QA_MEMORY.*format 9"):
+        load_memory(Settings(qa_memory=broken, model_dir=tmp_path), embedder)
+    assert load_memory(Settings(qa_memory=None), embedder) is None
