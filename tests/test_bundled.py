@@ -109,3 +109,12 @@ def test_a_question_about_a_law_the_corpus_lacks_is_declined(client: TestClient)
     body = client.post("/ask", json={"question": question}).json()
     assert body["abstained"] is True
     assert body["citations"] == []
+
+
+def test_an_answer_cites_no_passage_far_weaker_than_the_first(client: TestClient) -> None:
+    # Before: a third bullet from Khoản 2 Điều 60 Bộ luật Lao động (reports on training).
+    question = "Mục tiêu đến năm 2025 về đào tạo đại học trực tuyến là gì?"
+    body = client.post("/ask", json={"question": question}).json()
+    labels = [c["label"] for c in body["citations"]]
+    assert labels
+    assert all("131/QĐ-TTg" in label for label in labels)
