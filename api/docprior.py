@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import typer
 
-from .weakpairs import Pair, in_split, read_pairs
+from .weakpairs import Pair, train_pairs
 
 Floats = npt.NDArray[np.float64]
 PRIOR_FILE = Path(__file__).with_name("doc_prior.json")
@@ -129,12 +129,7 @@ def main(
 
     from .retrieve import STOPWORDS
 
-    if not file.is_file():
-        raise typer.BadParameter(f"{file}: no such file")
-    try:
-        pairs = in_split(read_pairs(file), "train")
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    pairs = train_pairs(file)
     prior = DocPrior.learn(pairs, lambda q: [t for t in tokenize(q) if t not in STOPWORDS])
     prior.save(out)
     print(f"{out}: {len(pairs)} train questions, {len(prior.questions)} documents, {len(prior.words)} words")

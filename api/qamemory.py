@@ -25,7 +25,7 @@ import typer
 from ingest.embed import Vectors
 from ingest.normalize import normalize_query
 
-from .weakpairs import in_split, read_pairs
+from .weakpairs import train_pairs
 
 MEMORY_FILE = Path(__file__).with_name("qa_memory.json")
 FORMAT = 1
@@ -97,12 +97,7 @@ def main(
     out: Annotated[Path, typer.Option(help="Where to write the memory.")] = MEMORY_FILE,
 ) -> None:
     """Keep the train half's questions with the articles their answers cite."""
-    if not file.is_file():
-        raise typer.BadParameter(f"{file}: no such file")
-    try:
-        pairs = in_split(read_pairs(file), "train")
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    pairs = train_pairs(file)
     rows = [[p.question, list(dict.fromkeys(f"{c.doc_id}:{c.article}" for c in p.cited))] for p in pairs]
     text = json.dumps({"format": FORMAT, "questions": rows}, ensure_ascii=False, separators=(",", ":"))
     out.write_text(text.replace('],["', '],\n["') + "\n", encoding="utf-8")

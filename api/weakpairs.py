@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import typer
+
 from ingest.normalize import display_form
 
 from .jsonl import read_jsonl
@@ -62,3 +64,13 @@ def read_pairs(path: Path) -> list[Pair]:
 
 def in_split(pairs: Iterable[Pair], split: Split) -> list[Pair]:
     return [p for p in pairs if p.split == split]
+
+
+def train_pairs(file: Path) -> list[Pair]:
+    """The train half of a pairs file, for a command line: a bad file is a usage error."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file}: no such file")
+    try:
+        return in_split(read_pairs(file), "train")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc

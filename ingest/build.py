@@ -181,11 +181,11 @@ def build(
             if include is not None:
                 entries = [e for e in entries if e.doc_id in include]
             docs, hashes = _read_changed(entries, prev_docs if previous else {})
-        current_format = previous is not None and (
-            previous.manifest["format_version"],
-            previous.manifest.get("conditions_version"),
-        ) == (store.FORMAT_VERSION, CONDITIONS_VERSION)
-        if previous and current_format and hashes == {d: v["hash"] for d, v in prev_docs.items()}:
+        if (
+            previous
+            and up_to_date(previous.manifest, model)
+            and hashes == {d: v["hash"] for d, v in prev_docs.items()}
+        ):
             return BuildReport(None, reused=sorted(hashes), seconds=time.perf_counter() - started)
 
         report = BuildReport(version=store.new_version_name(index_dir))
@@ -419,6 +419,16 @@ def _write_files(tmp: Path, units: list[dict[str, Any]], tokens: list[list[str]]
     articles = bm25s.BM25()
     articles.index(list(bags.values()) or [[]], show_progress=False)
     articles.save(str(tmp / "lexical_articles"), show_progress=False)
+
+
+def up_to_date(manifest: dict[str, Any], model: str) -> bool:
+    """Whether a version needs no rewrite apart from its documents: built by ``model``, in
+    today's format, its conditions read by today's rules."""
+    return (
+        manifest.get("model", {}).get("name") == model
+        and manifest.get("format_version") == store.FORMAT_VERSION
+        and manifest.get("conditions_version") == CONDITIONS_VERSION
+    )
 
 
 def model_of(settings: IngestSettings) -> str:

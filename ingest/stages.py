@@ -5,7 +5,7 @@ service must answer about the bundled corpus long before that. So a staged build
 ``index/current`` several times, each time to a complete version: the corpus folder alone,
 then with the collections' laws and codes, then with their decrees and resolutions, then with
 everything. A stage the current version already covers (built by the same model, in
-a servable format, its conditions read by today's rules) is skipped, and no stage drops a
+today's format, its conditions read by today's rules) is skipped, and no stage drops a
 document the current version holds, so restarting a staged build never shrinks the index.
 The last stage is an ordinary build of everything, which also picks up changed documents.
 
@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from . import store
-from .build import BuildReport, Log, build, model_of
+from .build import BuildReport, Log, build, model_of, up_to_date
 from .collections import Entry, folder_entries, open_sources
-from .conditions import CONDITIONS_VERSION
 from .embed import Embedder
 from .errors import BuildInProgress, IndexCorrupt
 from .settings import IngestSettings
@@ -90,21 +89,17 @@ def _doc_type(entry: Entry) -> str:
 
 def _current(settings: IngestSettings) -> tuple[frozenset[str], bool]:
     """The documents of the current version that a build with ``settings`` can reuse, and
-    whether it is up to date apart from its documents (servable format, the conditions
-    read by today's rules; rewriting either embeds nothing). An index of another model is
-    neither: its documents are not kept (re-embedding them could take an hour before the
+    whether it is up to date apart from them (``build.up_to_date``). An index of another model
+    is neither: its documents are not kept (re-embedding them could take an hour before the
     corpus folder is served) and it covers no stage."""
+    model = model_of(settings)
     try:
         info = store.current_version(settings.index_dir, formats=store.REUSABLE_FORMATS)
     except IndexCorrupt:
         return frozenset(), False
-    if info is None or info.manifest["model"]["name"] != model_of(settings):
+    if info is None or info.manifest["model"]["name"] != model:
         return frozenset(), False
-    up_to_date = (
-        info.manifest["format_version"] in store.SERVABLE_FORMATS
-        and info.manifest.get("conditions_version") == CONDITIONS_VERSION
-    )
-    return frozenset(info.manifest["documents"]), up_to_date
+    return frozenset(info.manifest["documents"]), up_to_date(info.manifest, model)
 
 
 def run(

@@ -17,6 +17,8 @@ import pytest
 import uvicorn
 from uvicorn._types import ASGIApplication
 
+from api.index import LoadedIndex, load_index
+from ingest import store
 from ingest.build import build
 from ingest.collections import pack
 from ingest.embed import Embedder
@@ -71,6 +73,13 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     settings = make_settings(tmp_path_factory.mktemp("built"))
     build(settings, embedder_factory=lambda: embedder)
     return settings
+
+
+@pytest.fixture(scope="session")
+def built_index(built_settings: IngestSettings, embedder: Embedder) -> LoadedIndex:
+    """The current version of ``built_settings``, loaded as the service loads it."""
+    version = str(store.current_name(built_settings.index_dir))
+    return load_index(built_settings.index_dir / version, embedder.name)
 
 
 @pytest.fixture(scope="session")

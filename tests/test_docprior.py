@@ -9,12 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from api.docprior import DocPrior, app
-from api.index import load_index
+from api.index import LoadedIndex
 from api.retrieve import Retriever
 from api.weakpairs import Citation, Pair, split_of
-from ingest import store
 from ingest.embed import Embedder
-from ingest.settings import IngestSettings
 
 PAIRS = [
     Pair("đánh bạc bị phạt", (Citation("hinh-su", "321"),)),
@@ -86,20 +84,16 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, [str(tmp_path / "missing.jsonl")]).exit_code != 0
 
 
-def test_prior_moves_its_document_up_among_indexed_ones(
-    built_settings: IngestSettings, embedder: Embedder
-) -> None:
-    version = str(store.current_name(built_settings.index_dir))
-    index = load_index(built_settings.index_dir / version, embedder.name)
+def test_prior_moves_its_document_up_among_indexed_ones(built_index: LoadedIndex, embedder: Embedder) -> None:
     question = "Người lao động được nghỉ hằng năm bao nhiêu ngày?"
-    plain = Retriever(index, embedder).search(question).hits
+    plain = Retriever(built_index, embedder).search(question).hits
     assert plain[0].unit.doc_id == "luat-mau-2020"
     believes_decision = DocPrior({"qd-mau-2023": 3, "luat-khac": 5}, {})
-    moved = Retriever(index, embedder, doc_prior=believes_decision)
+    moved = Retriever(built_index, embedder, doc_prior=believes_decision)
     moved.weights = replace(moved.weights, documents=5.0)
     assert moved.search(question).hits[0].unit.doc_id == "qd-mau-2023"
     # A prior that only knows documents outside the index changes nothing.
-    elsewhere = Retriever(index, embedder, doc_prior=DocPrior({"luat-khac": 5}, {}))
+    elsewhere = Retriever(built_index, embedder, doc_prior=DocPrior({"luat-khac": 5}, {}))
     elsewhere.weights = replace(elsewhere.weights, documents=5.0)
     assert [h.unit.uid for h in elsewhere.search(question).hits] == [h.unit.uid for h in plain]
 

@@ -9,13 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from api.answer import Abstention, holdings, prepare
-from api.index import Document, LoadedIndex, load_index
+from api.index import Document, LoadedIndex
 from api.outside import DEFAULT_FILE, OutsideTopics, Topic, load_topics
 from api.retrieve import Retriever
 from api.settings import Settings
-from ingest import store
 from ingest.embed import Embedder
-from ingest.settings import IngestSettings
 from ingest.units import DocumentMeta
 
 TRAFFIC_FINE = "Đi xe máy vượt đèn đỏ bị phạt bao nhiêu tiền?"
@@ -63,19 +61,17 @@ def test_a_topic_is_held_by_a_document_of_that_law_only() -> None:
     assert kept.without(["Luật Thuế"]).similarity(np.array([0.0, 1.0], dtype=np.float32)) == -1.0
 
 
-def retriever(built_settings: IngestSettings, embedder: Embedder, topics: list[Topic]) -> Retriever:
-    version = str(store.current_name(built_settings.index_dir))
-    index = load_index(built_settings.index_dir / version, embedder.name)
+def retriever(index: LoadedIndex, embedder: Embedder, topics: list[Topic]) -> Retriever:
     return Retriever(index, embedder, outside=OutsideTopics.embed(topics, embedder))
 
 
 def test_a_question_about_a_subject_outside_the_corpus_is_declined(
-    built_settings: IngestSettings, embedder: Embedder
+    built_index: LoadedIndex, embedder: Embedder
 ) -> None:
     # Only the margin decides here: the nearest passage is always *some* passage.
     rule = Abstention(min_dense=-1.0, min_margin=0.0)
-    with_topics = retriever(built_settings, embedder, Settings().topics)
-    without = retriever(built_settings, embedder, [])
+    with_topics = retriever(built_index, embedder, Settings().topics)
+    without = retriever(built_index, embedder, [])
     assert prepare(with_topics, TRAFFIC_FINE, abstention=rule)[1] is False
     assert prepare(without, TRAFFIC_FINE, abstention=rule)[1] is True
     result, ok = prepare(with_topics, ANNUAL_LEAVE, abstention=rule)
@@ -83,19 +79,19 @@ def test_a_question_about_a_subject_outside_the_corpus_is_declined(
     assert result.top_dense > result.top_outside
 
 
-def test_topics_of_an_indexed_law_stop_counting(built_settings: IngestSettings, embedder: Embedder) -> None:
+def test_topics_of_an_indexed_law_stop_counting(built_index: LoadedIndex, embedder: Embedder) -> None:
     # The fixture corpus holds "Luật Nghỉ phép mẫu": its own subject must not compete with it.
     topics = [Topic(("Luật Nghỉ phép mẫu",), "nghỉ hằng năm"), Topic(("Luật Giao thông",), "vượt đèn đỏ")]
-    r = retriever(built_settings, embedder, topics)
+    r = retriever(built_index, embedder, topics)
     assert r.outside is not None
     assert r.outside.topics == topics[1:]
     assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, 0.0))[1] is True
 
 
-def test_the_subject_of_the_best_article_counts(built_settings: IngestSettings, embedder: Embedder) -> None:
+def test_the_subject_of_the_best_article_counts(built_index: LoadedIndex, embedder: Embedder) -> None:
     # A topic worded as the question itself is nearer to it than any article heading can be:
     # with the subject threshold at 0 the question is declined, without it answered.
-    r = retriever(built_settings, embedder, [Topic(("Luật Khác",), ANNUAL_LEAVE)])
+    r = retriever(built_index, embedder, [Topic(("Luật Khác",), ANNUAL_LEAVE)])
     result, _ = prepare(r, ANNUAL_LEAVE, abstention=Abstention(-1.0, -2.0))
     heading = result.hits[0].unit.heading.split(".", 1)[1].strip()
     assert result.top_subject == pytest.approx(float(embedder.query(heading) @ embedder.query(ANNUAL_LEAVE)))
@@ -105,9 +101,9 @@ def test_the_subject_of_the_best_article_counts(built_settings: IngestSettings, 
 
 
 def test_a_large_index_is_judged_by_the_large_index_thresholds(
-    built_settings: IngestSettings, embedder: Embedder
+    built_index: LoadedIndex, embedder: Embedder
 ) -> None:
-    r = retriever(built_settings, embedder, [])
+    r = retriever(built_index, embedder, [])
     strict = Abstention(min_dense=1.0)
     units = len(r.index.rows)
     assert prepare(r, ANNUAL_LEAVE, abstention=Abstention(large=strict, large_from=units + 1))[1] is True

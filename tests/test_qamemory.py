@@ -10,16 +10,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api.index import load_index
+from api.index import LoadedIndex
 from api.qamemory import QaMemory, app
 from api.retrieve import Retriever
 from api.settings import Settings
 from api.state import load_memory
 from api.weakpairs import split_of
-from ingest import store
 from ingest.embed import Embedder, Vectors
 from ingest.errors import IngestError
-from ingest.settings import IngestSettings
 from ingest.units import Unit
 
 QUESTIONS = [f"Người lao động được nghỉ hằng năm bao nhiêu ngày, trường hợp {n}?" for n in range(12)]
@@ -67,47 +65,43 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_earlier_questions_move_the_article_they_cite_up(
-    built_settings: IngestSettings, embedder: Embedder
+    built_index: LoadedIndex, embedder: Embedder
 ) -> None:
-    version = str(store.current_name(built_settings.index_dir))
-    index = load_index(built_settings.index_dir / version, embedder.name)
     question = "Người lao động được nghỉ hằng năm bao nhiêu ngày?"
-    plain = Retriever(index, embedder).search(question).hits
-    target = next(u for u in index.rows if u.doc_id == "qd-mau-2023" and u.article is not None)
+    plain = Retriever(built_index, embedder).search(question).hits
+    target = next(u for u in built_index.rows if u.doc_id == "qd-mau-2023" and u.article is not None)
     assert plain[0].unit.article_key != target.article_key
 
     def memory(*cited: tuple[str, str]) -> QaMemory:
         return QaMemory([question], [cited], embedder.queries([question]))
 
     moved = Retriever(
-        index, embedder, memory=memory(("luat-khac", "9"), (target.doc_id, str(target.article)))
+        built_index, embedder, memory=memory(("luat-khac", "9"), (target.doc_id, str(target.article)))
     )
     moved.weights = replace(moved.weights, memory=5.0)
     assert moved.search(question).hits[0].unit.article_key == target.article_key
     # Votes for articles outside the index change nothing.
-    elsewhere = Retriever(index, embedder, memory=memory(("luat-khac", "9")))
+    elsewhere = Retriever(built_index, embedder, memory=memory(("luat-khac", "9")))
     elsewhere.weights = replace(elsewhere.weights, memory=5.0)
     assert [h.unit.uid for h in elsewhere.search(question).hits] == [h.unit.uid for h in plain]
 
 
 def test_articles_stating_the_kind_of_figure_asked_for_move_up(
-    built_settings: IngestSettings, embedder: Embedder
+    built_index: LoadedIndex, embedder: Embedder
 ) -> None:
-    version = str(store.current_name(built_settings.index_dir))
-    index = load_index(built_settings.index_dir / version, embedder.name)
 
     def states_days(unit: Unit) -> bool:
-        return any("days" in u.figures for u in index.rows if u.article_key == unit.article_key)
+        return any("days" in u.figures for u in built_index.rows if u.article_key == unit.article_key)
 
     question = (
         "Người sử dụng lao động là doanh nghiệp thuê mướn người lao động thì phải cho nghỉ bao nhiêu ngày?"
     )
-    plain = Retriever(index, embedder)
+    plain = Retriever(built_index, embedder)
     plain.weights = replace(plain.weights, figures=0.0)
     first = plain.search(question).hits[0].unit
     assert first.article == "2"
     assert not states_days(first)  # the definitions
-    stating = Retriever(index, embedder)
+    stating = Retriever(built_index, embedder)
     stating.weights = replace(stating.weights, figures=5.0)
     assert states_days(stating.search(question).hits[0].unit)
 
