@@ -18,6 +18,7 @@ from ingest.quantities import Range
 from ingest.segment import tokenize
 from ingest.units import Unit
 
+from .crimes import CrimeNames
 from .docprior import DocPrior
 from .facts import ARTICLES_WEIGHED, Verdict, apply_facts, asked_dims
 from .index import Document, LoadedIndex
@@ -72,6 +73,10 @@ class FusionWeights:
     # Added to the articles that state a figure of the kind the question asks for ("bao nhiêu
     # giờ": hours): the limit of overtime hours, not the overtime pay rate.
     figures: float = 0.2
+    # Times the share of a crime's name the question holds, when it asks about a penalty
+    # (``api.crimes``): dev MRR 0.703 -> 0.704, held-out pairs 0.432 -> 0.434, first citation
+    # on eval/facts.jsonl 84.6% -> 88.5% (0.6 measured the same).
+    crimes: float = 0.3
     candidates: int = 200
     article_candidates: int = 100
     units_per_article: int = 2
@@ -144,6 +149,10 @@ class Retriever:
             for u, a in zip(index.rows, index.article_of_row, strict=True)
             if u.article is not None and not u.borrowed
         }
+        self._crimes = CrimeNames(
+            ((int(a), u.heading) for u, a in zip(index.rows, index.article_of_row, strict=True)),
+            len(index.article_keys),
+        )
         self._everything = np.ones(len(index.rows), dtype=bool)
         self._headings: dict[str, Vectors] = {}
 
@@ -158,6 +167,7 @@ class Retriever:
         # With facts to apply, the clauses of the first few articles are weighed, whatever top_k.
         fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if facts else top_k
         prior = self._document_prior(tokens) + self._memory_prior(vector) + self._figure_prior(query)
+        prior += self.weights.crimes * self._crimes.coverage(query)
         result = self._fuse(query, lexical, self._dense(vector, mask), articles, mask, fetch, prior)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(vector)

@@ -19,7 +19,24 @@ from .quantities import NUMBER, UNIT, Range, folded, number_value, quantities, u
 
 CONDITION, LIMIT, SANCTION = "condition", "limit", "sanction"
 # Bump when what is read changes: a build then reads the conditions of every stored unit again.
-CONDITIONS_VERSION = 4
+CONDITIONS_VERSION = 5
+
+# Levels of schooling and training, in order: a job that needs "trình độ ... từ cao đẳng trở
+# lên" admits a university graduate, one that needs "trung cấp" admits one a fortiori.
+EDUCATION = "education"
+_LEVELS = {
+    "trung học cơ sở": 1, "trung học phổ thông": 2, "sơ cấp": 3, "trung cấp": 4, "cao đẳng": 5,
+    "đại học": 6, "kỹ sư": 6, "kĩ sư": 6, "cử nhân": 6, "thạc sĩ": 7, "thạc sỹ": 7, "tiến sĩ": 8,
+    "tiến sỹ": 8,
+}  # fmt: skip
+_LEVEL = "|".join(_LEVELS)
+# Only as a qualification: "cơ sở giáo dục đại học" names a school, not a level anyone has.
+_QUALIFICATION = re.compile(
+    rf"(?:trình\s+độ|tốt\s+nghiệp|bằng)(?:\s+[^\s.;:?!]+){{0,4}}?\s+(?:từ\s+)?"
+    rf"(?P<level>{_LEVEL})(?!\w)(?P<up>\s+trở\s+lên)?"
+)
+# A question may name the degree alone: "kỹ sư", "thạc sĩ".
+_DEGREE = re.compile(r"(?<!\w)(?P<level>k[ỹĩ] sư|cử nhân|thạc s[ĩỹ]|tiến s[ĩỹ])(?!\w)")
 
 _Q = rf"(?P<a>{NUMBER})\s*(?P<ua>{UNIT})"
 # Order matters: a span claimed by an earlier pattern is not read again by a later one.
@@ -123,6 +140,16 @@ def _ranges(low: str) -> Iterator[tuple[str, Range, int, int]]:
         yield name, rng, start, end
 
 
+def _levels(low: str, degrees: bool) -> Iterator[tuple[float, bool, int, int]]:
+    """(level, "trở lên" said, start, end) of the education levels lower-cased ``low`` names."""
+    found = {m.start("level"): m for m in _QUALIFICATION.finditer(low)}
+    for m in _DEGREE.finditer(low) if degrees else ():
+        found.setdefault(m.start("level"), m)
+    for start, m in sorted(found.items()):
+        up = "up" in m.groupdict() and m.group("up") is not None
+        yield float(_LEVELS[" ".join(m.group("level").split())]), up, start, m.end()
+
+
 def figure_kinds(text: str) -> list[str]:
     """The kinds of figure ``text`` states ("05 ngày", "không quá 40 giờ": days, hours)."""
     return sorted({q.dim for q in quantities(text)})
@@ -140,6 +167,9 @@ def read_conditions(text: str) -> list[Condition]:
         else:
             role = CONDITION
         conditions.append(Condition(rng, role, start, end))
+    # A level a provision asks for is a minimum, said or not.
+    for level, _, start, end in _levels(low, degrees=False):
+        conditions.append(Condition(Range(EDUCATION, level, math.inf, True, False), CONDITION, start, end))
     return conditions
 
 
@@ -156,6 +186,8 @@ def _fact_spans(question: str) -> list[tuple[Range, int, int]]:
     for q in quantities(question, periods=False):
         if not any(s <= q.start < e for s, e in covered):
             facts.append((Range.point(q), q.start, q.end))
+    for level, up, start, end in _levels(low, degrees=True):
+        facts.append((Range(EDUCATION, level, math.inf if up else level, True, not up), start, end))
     return facts
 
 

@@ -8,7 +8,16 @@ import pytest
 from api.answer import MAX_SENTENCE_CHARS, best_sentence
 from api.facts import Verdict, apply_facts, asked_dims, verdict
 from api.index import Document
-from ingest.conditions import CONDITION, LIMIT, SANCTION, Condition, figure_kinds, read_conditions, read_facts
+from ingest.conditions import (
+    CONDITION,
+    EDUCATION,
+    LIMIT,
+    SANCTION,
+    Condition,
+    figure_kinds,
+    read_conditions,
+    read_facts,
+)
 from ingest.parse import parse_units
 from ingest.quantities import AGE, DAYS, HOURS, MONEY, MONTHS, PERCENT, TIMES, Range, quantities
 from ingest.units import DocumentMeta, Unit
@@ -232,3 +241,19 @@ def test_a_long_sentence_loses_its_middle_not_the_figure() -> None:
 def test_the_kinds_of_figure_a_text_states() -> None:
     assert figure_kinds("Tết Âm lịch: 05 ngày; không quá 40 giờ trong 01 tháng") == [DAYS, HOURS, MONTHS]
     assert figure_kinds("thông qua ngày 17 tháng 6 năm 2020, sửa đổi Điều 7") == []  # dates, references
+
+
+def test_education_levels_are_ordered_conditions() -> None:
+    college_up = "Không quá 60 ngày đối với công việc cần trình độ chuyên môn, kỹ thuật từ cao đẳng trở lên;"
+    vocational = "Không quá 30 ngày đối với công việc cần trình độ chuyên môn, kỹ thuật trung cấp;"
+    graduate = read_facts("Thử việc vị trí kỹ sư tốt nghiệp đại học được tối đa bao nhiêu ngày?")
+    assert set(graduate) == {Range(EDUCATION, 6, 6, True, True)}
+    college = [c.range for c in read_conditions(college_up) if c.role == CONDITION]
+    assert college == [Range(EDUCATION, 5, math.inf, True, False)]
+    assert verdict(college, graduate) is Verdict.APPLIES
+    # A level a job needs is a minimum: a graduate meets it too, more loosely than "từ cao đẳng".
+    assert [c.range for c in read_conditions(vocational)][-1] == Range(EDUCATION, 4, math.inf, True, False)
+    # Only as a qualification: a school's name says nothing of anyone's level.
+    assert read_conditions("cơ sở giáo dục đại học tự chủ") == []
+    assert read_facts("Sinh viên trường đại học có được vay vốn không?") == []
+    assert read_facts("Thạc sĩ được xếp lương bậc mấy?") == [Range(EDUCATION, 7, 7, True, True)]
