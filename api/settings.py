@@ -15,6 +15,8 @@ from .generate import LLMConfig
 from .outside import DEFAULT_FILE as DEFAULT_OUTSIDE_TOPICS
 from .outside import Topic, load_topics
 from .qamemory import MEMORY_FILE
+from .terms import DEFAULT_FILE as DEFAULT_TERMS
+from .terms import Terms
 
 
 class Settings(IngestSettings):
@@ -31,6 +33,9 @@ class Settings(IngestSettings):
     max_top_k: int = Field(50, ge=1, le=1000)
     # Earlier questions and the articles their answers cite (api/qamemory.py; empty = none).
     qa_memory: Path | None = MEMORY_FILE
+    # Everyday words and the statutory wording searched with them (api/terms.py; empty = none).
+    terms: Path | None = DEFAULT_TERMS
+    _terms: Terms = PrivateAttr(default_factory=lambda: Terms([]))
     # Abstention: subjects outside the corpus (api/outside.py; empty = none) and thresholds
     # calibrated with `python -m api.calibrate`; recalibrate when the corpus changes much.
     outside_topics: Path | None = DEFAULT_OUTSIDE_TOPICS
@@ -67,7 +72,7 @@ class Settings(IngestSettings):
             raise ValueError("VNLAW_ADMIN_TOKEN must be at least 16 characters and not a placeholder")
         return value
 
-    @field_validator("outside_topics", "qa_memory", mode="before")
+    @field_validator("outside_topics", "qa_memory", "terms", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -79,11 +84,19 @@ class Settings(IngestSettings):
             self._topics = load_topics(self.outside_topics) if self.outside_topics is not None else []
         except OSError as exc:
             raise ValueError(f"cannot read VNLAW_OUTSIDE_TOPICS: {exc}") from exc
+        try:
+            self._terms = Terms.load(self.terms) if self.terms is not None else Terms([])
+        except OSError as exc:
+            raise ValueError(f"cannot read VNLAW_TERMS: {exc}") from exc
         return self
 
     @property
     def topics(self) -> list[Topic]:
         return self._topics
+
+    @property
+    def statutory_terms(self) -> Terms:
+        return self._terms
 
     @model_validator(mode="after")
     def _generator_complete(self) -> Settings:

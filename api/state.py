@@ -71,7 +71,12 @@ class IndexHolder:
                 self._refused.add(candidate)
                 continue
             self.retriever = Retriever(
-                loaded, self.embedder, outside=self.outside, doc_prior=self.doc_prior, memory=self.memory
+                loaded,
+                self.embedder,
+                outside=self.outside,
+                doc_prior=self.doc_prior,
+                memory=self.memory,
+                terms=self.settings.statutory_terms,
             )
             log.info("serving index version %s", candidate)
             return True
