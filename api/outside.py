@@ -18,7 +18,9 @@ from typing import Protocol
 import numpy as np
 
 from ingest.embed import Vectors
-from ingest.normalize import display_form, normalize_query
+from ingest.normalize import normalize_query
+
+from .entries import read_entries
 
 DEFAULT_FILE = Path(__file__).with_name("outside_topics.txt")
 
@@ -40,18 +42,8 @@ class Topic:
 
 def load_topics(path: Path) -> list[Topic]:
     """Topics from lines ``Name | Other name: topic; topic; ...`` (``#`` starts a comment)."""
-    topics = []
-    for number, raw in enumerate(display_form(path.read_text(encoding="utf-8")).splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        head, colon, tail = line.partition(":")
-        names = tuple(n.strip() for n in head.split("|") if n.strip())
-        phrases = [p.strip() for p in tail.split(";") if p.strip()]
-        if not colon or not names or not phrases:
-            raise ValueError(f"{path}:{number}: expected 'Name | Other name: topic; topic; ...'")
-        topics += [Topic(names, phrase) for phrase in phrases]
-    return topics
+    entries = read_entries(path, "Name | Other name: topic; topic; ...")
+    return [Topic(names, phrase) for names, phrases in entries for phrase in phrases]
 
 
 class OutsideTopics:

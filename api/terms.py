@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.normalize import display_form
 from ingest.quantities import folded
+
+from .entries import read_entries
 
 DEFAULT_FILE = Path(__file__).with_name("terms.txt")
 
@@ -32,16 +33,8 @@ class Terms:
     def load(cls, path: Path) -> Terms:
         """Terms from lines ``everyday | everyday: statutory; statutory`` (``#`` starts a comment)."""
         terms = []
-        for number, raw in enumerate(display_form(path.read_text(encoding="utf-8")).splitlines(), 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            head, colon, tail = line.partition(":")
-            forms = [folded(f.strip()) for f in head.split("|") if f.strip()]
-            statutory = tuple(s.strip() for s in tail.split(";") if s.strip())
-            if not colon or not forms or not statutory:
-                raise ValueError(f"{path}:{number}: expected 'everyday | everyday: statutory; statutory'")
-            alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        for forms, statutory in read_entries(path, "everyday | everyday: statutory; statutory"):
+            alternatives = "|".join(re.escape(folded(f)) for f in sorted(forms, key=len, reverse=True))
             terms.append(Term(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), statutory))
         return cls(terms)
 
