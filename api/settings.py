@@ -14,6 +14,8 @@ from .answer import Abstention
 from .generate import LLMConfig
 from .outside import DEFAULT_FILE as DEFAULT_OUTSIDE_TOPICS
 from .outside import Topic, load_topics
+from .parties import DEFAULT_FILE as DEFAULT_PARTIES
+from .parties import Parties
 from .qamemory import MEMORY_FILE
 from .terms import DEFAULT_FILE as DEFAULT_TERMS
 from .terms import Terms
@@ -36,6 +38,9 @@ class Settings(IngestSettings):
     # Everyday words and the statutory wording searched with them (api/terms.py; empty = none).
     terms: Path | None = DEFAULT_TERMS
     _terms: Terms = PrivateAttr(default_factory=lambda: Terms([]))
+    # The two sides of relations whose articles are headed by one side (api/parties.py; empty = none).
+    parties: Path | None = DEFAULT_PARTIES
+    _parties: Parties = PrivateAttr(default_factory=lambda: Parties([]))
     # Abstention: subjects outside the corpus (api/outside.py; empty = none) and thresholds
     # calibrated with `python -m api.calibrate`; recalibrate when the corpus changes much.
     outside_topics: Path | None = DEFAULT_OUTSIDE_TOPICS
@@ -72,7 +77,7 @@ class Settings(IngestSettings):
             raise ValueError("VNLAW_ADMIN_TOKEN must be at least 16 characters and not a placeholder")
         return value
 
-    @field_validator("outside_topics", "qa_memory", "terms", mode="before")
+    @field_validator("outside_topics", "qa_memory", "terms", "parties", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -88,6 +93,10 @@ class Settings(IngestSettings):
             self._terms = Terms.load(self.terms) if self.terms is not None else Terms([])
         except OSError as exc:
             raise ValueError(f"cannot read VNLAW_TERMS: {exc}") from exc
+        try:
+            self._parties = Parties.load(self.parties) if self.parties is not None else Parties([])
+        except OSError as exc:
+            raise ValueError(f"cannot read VNLAW_PARTIES: {exc}") from exc
         return self
 
     @property
@@ -97,6 +106,10 @@ class Settings(IngestSettings):
     @property
     def statutory_terms(self) -> Terms:
         return self._terms
+
+    @property
+    def relation_sides(self) -> Parties:
+        return self._parties
 
     @model_validator(mode="after")
     def _generator_complete(self) -> Settings:

@@ -77,6 +77,7 @@ class IndexHolder:
                 doc_prior=self.doc_prior,
                 memory=self.memory,
                 terms=self.settings.statutory_terms,
+                parties=self.settings.relation_sides,
             )
             log.info("serving index version %s", candidate)
             return True
