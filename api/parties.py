@@ -5,7 +5,8 @@ Many articles are headed by one side of a relation: "Điều 40. Nghĩa vụ c�
 lao động khi ..." share every word but the side, and so do "Nghĩa vụ của bên bán" and "Nghĩa vụ
 của bên mua". Bags of words cannot tell them apart ("người", "lao động" are in both). When a
 question names one side of such a pair and not the other ("bị công ty sa thải" is read as
-"người sử dụng lao động" through ``api.terms``), the articles headed by that side gain.
+"người sử dụng lao động" through ``api.terms``), the articles headed by that side gain and
+those headed by the other side lose as much.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Parties:
 
 
 class HeadedSides:
-    """The side each article's heading names, when it names one side of a pair only."""
+    """The articles whose headings state one side's rights or duties, by side."""
 
     def __init__(self, parties: Parties, headings: Iterable[tuple[int, str]], articles: int) -> None:
         self.parties = parties
@@ -71,7 +72,8 @@ class HeadedSides:
                     self.by_side.setdefault((pair, side), []).append(position)
 
     def focus(self, question: str) -> npt.NDArray[np.float32]:
-        """1 for the articles headed by a side the question names alone, 0 elsewhere."""
+        """1 for the articles headed by a side the question names alone, -1 for those headed by
+        its counterpart, 0 elsewhere."""
         shares = np.zeros(self.size, dtype=np.float32)
         named = self.parties.named(question)
         for pair, side in named:
