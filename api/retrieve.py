@@ -159,9 +159,11 @@ class Retriever:
             for u, a in zip(index.rows, index.article_of_row, strict=True)
             if u.article is not None and not u.borrowed
         }
-        headings = [(int(a), u.heading) for u, a in zip(index.rows, index.article_of_row, strict=True)]
-        self._crimes = CrimeNames(headings, len(index.article_keys))
-        self._sides = HeadedSides(parties or Parties([]), headings, len(index.article_keys))
+        headings: dict[int, str] = {}  # article position → its heading, read once for both priors
+        for u, a in zip(index.rows, index.article_of_row, strict=True):
+            headings.setdefault(int(a), u.heading)
+        self._crimes = CrimeNames(headings.items(), len(index.article_keys))
+        self._sides = HeadedSides(parties or Parties([]), headings.items(), len(index.article_keys))
         self._everything = np.ones(len(index.rows), dtype=bool)
         self._headings: dict[str, Vectors] = {}
 

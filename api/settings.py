@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 
@@ -19,6 +20,17 @@ from .parties import Parties
 from .qamemory import MEMORY_FILE
 from .terms import DEFAULT_FILE as DEFAULT_TERMS
 from .terms import Terms
+
+_T = TypeVar("_T")
+
+
+def _read(setting: str, path: Path | None, load: Callable[[Path], _T], empty: _T) -> _T:
+    """A hand-written list the settings name (``empty`` when unset); an unreadable file is a
+    settings error that names the setting."""
+    try:
+        return load(path) if path is not None else empty
+    except OSError as exc:
+        raise ValueError(f"cannot read {setting}: {exc}") from exc
 
 
 class Settings(IngestSettings):
@@ -85,18 +97,9 @@ class Settings(IngestSettings):
     @model_validator(mode="after")
     def _read_topics(self) -> Settings:
         # Read with the settings, so a broken file stops the service at start, with the line named.
-        try:
-            self._topics = load_topics(self.outside_topics) if self.outside_topics is not None else []
-        except OSError as exc:
-            raise ValueError(f"cannot read VNLAW_OUTSIDE_TOPICS: {exc}") from exc
-        try:
-            self._terms = Terms.load(self.terms) if self.terms is not None else Terms([])
-        except OSError as exc:
-            raise ValueError(f"cannot read VNLAW_TERMS: {exc}") from exc
-        try:
-            self._parties = Parties.load(self.parties) if self.parties is not None else Parties([])
-        except OSError as exc:
-            raise ValueError(f"cannot read VNLAW_PARTIES: {exc}") from exc
+        self._topics = _read("VNLAW_OUTSIDE_TOPICS", self.outside_topics, load_topics, [])
+        self._terms = _read("VNLAW_TERMS", self.terms, Terms.load, Terms([]))
+        self._parties = _read("VNLAW_PARTIES", self.parties, Parties.load, Parties([]))
         return self
 
     @property
