@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +26,7 @@ from .weakpairs import Pair, train_pairs
 Floats = npt.NDArray[np.float64]
 PRIOR_FILE = Path(__file__).with_name("doc_prior.json")
 FORMAT = 2
+PSEUDO_ARTICLES = 1000
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,28 @@ class DocPrior:
         logp = log_prior[keep] + log_word[[rows[t] for t in tokens if t in rows]][:, keep].sum(axis=0)
         odds = np.exp(logp - logp.max())
         return {docs[i]: float(p) for i, p in zip(keep, odds / odds.sum(), strict=True)}
+
+    def type_rates(self, doc_types: Mapping[str, str], articles: Mapping[str, int]) -> dict[str, float]:
+        """Per document type of an index (``doc_types``: doc_id → type; ``articles``: doc_id →
+        its articles there), the log of how often train answers cite a document of that type
+        per article it holds, relative to the most cited type (0 for it, below 0 for others).
+
+        Published answers cite laws and decrees, seldom the circulars that detail them: on the
+        national index 0.18 citations per article of a law, 0.012 per article of a circular.
+        ``PSEUDO_ARTICLES`` at the index's overall rate keep a type the answers barely saw
+        (a single decision among the codes) near that rate instead of at zero.
+        """
+        asked: Counter[str] = Counter()
+        held: Counter[str] = Counter()
+        for doc_id, kind in doc_types.items():
+            asked[kind] += self.questions.get(doc_id, 0)
+            held[kind] += articles.get(doc_id, 0)
+        overall = sum(asked.values()) / max(1, sum(held.values()))
+        if not overall:
+            return dict.fromkeys(held, 0.0)
+        rates = {k: (asked[k] + PSEUDO_ARTICLES * overall) / (held[k] + PSEUDO_ARTICLES) for k in held}
+        best = max(rates.values())
+        return {k: float(np.log(r / best)) for k, r in rates.items()}
 
     @cached_property
     def _table(self) -> tuple[list[str], Floats, Floats, dict[str, int]]:

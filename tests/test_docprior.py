@@ -1,18 +1,22 @@
-"""The question → document prior: counts you can check by hand, its file, its command, and its
-effect on ranking (real index of the fixture corpus)."""
+"""The question → document prior and the prior on document types: counts you can check by
+hand, its file, its command, and their effect on ranking (real indexes of the fixtures)."""
 
 import json
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from api.docprior import DocPrior, app
-from api.index import LoadedIndex
-from api.retrieve import Retriever
+from api.index import LoadedIndex, load_index
+from api.retrieve import FusionWeights, Retriever
 from api.weakpairs import Citation, Pair, split_of
+from ingest import store
 from ingest.embed import Embedder
+from ingest.settings import IngestSettings
 
 PAIRS = [
     Pair("đánh bạc bị phạt", (Citation("hinh-su", "321"),)),
@@ -114,3 +118,46 @@ def test_the_shipped_prior_loads() -> None:
     assert prior.words
     assert all(n > 0 for n in prior.questions.values())
     assert sum(prior.posterior(["hợp_đồng", "lao_động"]).values()) == pytest.approx(1.0)
+
+
+def test_type_rates_favour_the_types_answers_cite() -> None:
+    prior = DocPrior({"luat-a": 90, "tt-b": 10, "elsewhere": 500}, {})
+    types = {"luat-a": "Luật", "tt-b": "Thông tư", "tt-c": "Thông tư", "qd-d": "Quyết định"}
+    articles = {"luat-a": 500, "tt-b": 4000, "tt-c": 4000, "qd-d": 1}
+    rates = prior.type_rates(types, articles)
+    # 90 questions over 500 articles against 10 over 8,000, each with 1,000 articles at the
+    # overall rate (100 / 8,501) added; documents outside the index do not count.
+    overall = 100 / 8501
+    law, circular = (90 + 1000 * overall) / 1500, (10 + 1000 * overall) / 9000
+    assert rates["Luật"] == 0.0
+    assert rates["Thông tư"] == pytest.approx(np.log(circular / law))
+    # A type the answers never saw, held by one article, stays near the overall rate.
+    assert rates["Quyết định"] == pytest.approx(np.log((1000 * overall) / 1001 / law))
+    assert DocPrior({"elsewhere": 5}, {}).type_rates(types, articles) == dict.fromkeys(rates, 0.0)
+
+
+def test_retrieval_lowers_the_types_answers_seldom_cite(
+    national_settings: IngestSettings, embedder: Embedder
+) -> None:
+    index = load_index(
+        national_settings.index_dir / str(store.current_name(national_settings.index_dir)), embedder.name
+    )
+    # Answers cite the laws of the sample, never its circular.
+    believes_laws = DocPrior({"luat-57-2020-qh14": 30, "luat-47-2024-qh15": 30}, {})
+    question = "Đấu giá viên phải giữ những quy tắc đạo đức nghề nghiệp nào?"
+
+    def scores(weights: FusionWeights) -> dict[str, tuple[str, float]]:
+        retriever = Retriever(index, embedder, weights=weights, doc_prior=believes_laws)
+        return {h.unit.uid: (h.unit.doc_id, h.score) for h in retriever.search(question, top_k=200).hits}
+
+    plain = scores(FusionWeights(documents=0.0, cited_types=0.0))
+    typed = scores(FusionWeights(documents=0.0))
+    rates = believes_laws.type_rates(
+        {d: doc.meta.doc_type or "" for d, doc in index.documents.items()},
+        Counter(u.doc_id for u in {u.article_key: u for u in index.rows}.values()),
+    )
+    moved = {doc: round(typed[uid][1] - score, 4) for uid, (doc, score) in plain.items() if uid in typed}
+    lowered = FusionWeights().cited_types * rates["Thông tư"]
+    assert lowered < 0
+    assert moved["thong-tu-14-2018-tt-btp"] == pytest.approx(lowered, abs=1e-4)
+    assert moved["luat-57-2020-qh14"] == 0.0
