@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from ingest import store
+from ingest.collections import folder_entries
 from ingest.embed import Embedder
 from ingest.errors import IndexNotFound, IngestError
 
@@ -78,6 +79,7 @@ class IndexHolder:
                 memory=self.memory,
                 terms=self.settings.statutory_terms,
                 parties=self.settings.relation_sides,
+                core=core_documents(self.settings.corpus_dir),  # as it is now: `ingest add` writes there
             )
             log.info("serving index version %s", candidate)
             return True
@@ -108,3 +110,11 @@ def load_memory(settings: Settings, embedder: Embedder) -> QaMemory | None:
         return QaMemory.load(embedder, settings.model_dir / ".cache", settings.qa_memory)
     except (OSError, ValueError, KeyError) as exc:
         raise IngestError(f"cannot read VNLAW_QA_MEMORY {settings.qa_memory}: {exc}") from exc
+
+
+def core_documents(corpus_dir: Path) -> frozenset[str]:
+    """The doc_ids of the corpus folder (none when the service runs without one)."""
+    try:
+        return frozenset(e.doc_id for e in folder_entries(corpus_dir))
+    except IngestError:
+        return frozenset()

@@ -1,5 +1,6 @@
-"""The question → document prior and the prior on document types: counts you can check by
-hand, its file, its command, and their effect on ranking (real indexes of the fixtures)."""
+"""The question → document prior, and the priors on a document's type and on the corpus folder:
+counts you can check by hand, its file, its command, and their effect on ranking (real
+indexes of the fixtures)."""
 
 import json
 from collections import Counter
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from api.docprior import DocPrior, app
 from api.index import LoadedIndex, load_index
 from api.retrieve import FusionWeights, Retriever
+from api.state import core_documents
 from api.weakpairs import Citation, Pair, split_of
 from ingest import store
 from ingest.embed import Embedder
@@ -161,3 +163,28 @@ def test_retrieval_lowers_the_types_answers_seldom_cite(
     assert lowered < 0
     assert moved["thong-tu-14-2018-tt-btp"] == pytest.approx(lowered, abs=1e-4)
     assert moved["luat-57-2020-qh14"] == 0.0
+
+
+def test_the_corpus_folder_leads_the_collections(
+    tmp_path: Path, national_settings: IngestSettings, embedder: Embedder
+) -> None:
+    index = load_index(
+        national_settings.index_dir / str(store.current_name(national_settings.index_dir)), embedder.name
+    )
+    core = core_documents(national_settings.corpus_dir)
+    assert core == {"luat-mau-2020", "qd-mau-2023"}
+    assert core_documents(tmp_path / "missing") == frozenset()
+    question = "Thanh niên có quyền và nghĩa vụ gì trong học tập và nghỉ ngơi?"
+
+    def scores(retriever: Retriever) -> dict[str, tuple[str, float]]:
+        return {h.unit.uid: (h.unit.doc_id, h.score) for h in retriever.search(question, top_k=200).hits}
+
+    plain = scores(Retriever(index, embedder))
+    first = scores(Retriever(index, embedder, core=core))
+    moved = {doc: round(first[uid][1] - score, 4) for uid, (doc, score) in plain.items() if uid in first}
+    assert moved == {doc: (FusionWeights().core if doc in core else 0.0) for doc in moved}
+    assert set(moved) & core
+    assert set(moved) - core
+    # An index of the corpus folder alone: every document is core, and nothing moves.
+    everything = scores(Retriever(index, embedder, core=set(index.documents)))
+    assert everything == plain
