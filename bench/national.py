@@ -43,7 +43,8 @@ def main() -> None:
         ["api.eval", str(WEAK_PAIRS), "--split", "heldout", "--summary"],
         ["api.calibrate", "--answerable", "eval/dev_qa.jsonl", "--answerable", "eval/answerable_extra.jsonl",
          "--answerable", str(WEAK_PAIRS), "--out-of-corpus", "eval/out_of_national.jsonl",
-         "--out-of-corpus", "eval/out_of_national_2.jsonl"],
+         "--out-of-corpus", "eval/out_of_national_2.jsonl",
+         "--out-of-corpus", "eval/out_of_national_3.jsonl"],
     ):  # fmt: skip
         print(f"$ python -m {' '.join(command)}", flush=True)
         # One thread per request, as `make run` serves.
