@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 # The bundled corpus is served first; the collections are indexed in the background and
-# served in growing complete versions (ingest/stages.py). `make run COLLECTIONS=` serves the
+# served in growing complete versions (ingest/index/stages.py). `make run COLLECTIONS=` serves the
 # corpus folder alone.
 COLLECTIONS ?= corpus/collections/national.zip
 
@@ -49,7 +49,7 @@ bench: index
 	$(BIN)/python -m bench.ingest
 	OMP_NUM_THREADS=1 $(BIN)/python -m bench.api
 	$(BIN)/python -m api.eval eval/dev_qa.jsonl
-	$(BIN)/python -m api.calibrate --answerable eval/dev_qa.jsonl --answerable eval/answerable_extra.jsonl \
+	$(BIN)/python -m api.eval.calibrate --answerable eval/dev_qa.jsonl --answerable eval/answerable_extra.jsonl \
 		--out-of-corpus eval/out_of_corpus.jsonl
 	COLLECTIONS=$(COLLECTIONS) $(BIN)/python -m bench.national
 

@@ -2,7 +2,7 @@ import logging
 
 import uvicorn
 
-from .settings import get_settings
+from api.service.settings import get_settings
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
 settings = get_settings()

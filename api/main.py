@@ -9,18 +9,17 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from ingest import segment
-from ingest.embed import Embedder
-
-from . import errors
-from .batcher import QueryBatcher
-from .indexing import BackgroundBuild
-from .jobs import Jobs
-from .metrics import INDEX_RELOADS, INDEX_UNITS
-from .outside import OutsideTopics
-from .routes import admin, ask, documents, feedback, health, search, widget
-from .settings import Settings, get_settings
-from .state import IndexHolder, load_memory
+from api.http import errors
+from api.http.routes import admin, ask, documents, feedback, health, search, widget
+from api.retrieval.outside import OutsideTopics
+from api.service.batcher import QueryBatcher
+from api.service.holder import IndexHolder, load_memory
+from api.service.indexing import BackgroundBuild
+from api.service.jobs import Jobs
+from api.service.metrics import INDEX_RELOADS, INDEX_UNITS
+from api.service.settings import Settings, get_settings
+from ingest.embedding.embed import Embedder
+from ingest.text import segment
 
 DESCRIPTION = """Hỏi đáp pháp luật Việt Nam có trích dẫn: mỗi câu trả lời kèm văn bản, số hiệu
 và vị trí Điều / Khoản / Điểm (hoặc Mục / tiểu mục) cùng đoạn trích nguyên văn."""

@@ -18,10 +18,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from api.jsonl import read_jsonl
-from api.retrieve import FusionWeights
-from ingest.embed import Embedder
+from api.retrieval.retriever import FusionWeights
+from ingest.embedding.embed import Embedder
 from ingest.settings import get_settings
+from ingest.sources.jsonl import read_jsonl
 
 ROOT = Path(__file__).parent.parent
 QUESTION_SETS = [ROOT / "eval" / "dev_qa.jsonl", ROOT.parent / "shared" / "eval" / "qa_pairs_weak.jsonl"]

@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest.build import build
-from ingest.embed import Embedder
+from ingest.embedding.embed import Embedder
+from ingest.index.build import build
 from ingest.settings import IngestSettings, get_settings
 
 ADDED = """Điều 1. Phạm vi điều chỉnh

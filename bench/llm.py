@@ -1,7 +1,7 @@
 """Generated answers from a real model next to the extractive ones, on a fixed question set.
 
 For each question of ``eval/llm_questions.jsonl`` the answer is produced exactly as ``/ask``
-produces it (``api.answer.answer_stream``, through an OpenAI-compatible endpoint), and the
+produces it (``api.answering.answer.answer_stream``, through an OpenAI-compatible endpoint), and the
 extractive answer over the same retrieval. Printed: every model reply as written and as shown,
 with what the checks dropped, then the share of answers that were generated (not fallen back),
 that contain the expected figure, that cite only given passages, and seconds per answer.
@@ -22,13 +22,13 @@ from typing import Annotated, Any
 
 import typer
 
-from api.answer import Abstention, Answer, abstain_message, answer_stream, extractive, prepare
-from api.generate import LLMConfig, prompt_version
-from api.grounding import check
-from api.retrieve import Retriever
-from api.settings import get_settings
-from api.state import open_retriever
-from ingest.normalize import normalize_query
+from api.answering.answer import Abstention, Answer, abstain_message, answer_stream, extractive, prepare
+from api.answering.generate import LLMConfig, prompt_version
+from api.answering.grounding import check
+from api.retrieval.retriever import Retriever
+from api.service.holder import open_retriever
+from api.service.settings import get_settings
+from ingest.text.normalize import normalize_query
 
 QUESTIONS = Path(__file__).parent.parent / "eval" / "llm_questions.jsonl"
 _MARKER = re.compile(r"\[(\d{1,3})\]")

@@ -1,3 +1,3 @@
-from .cli import app
+from ingest.cli import app
 
 app(prog_name="python -m ingest")

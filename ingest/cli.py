@@ -9,14 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import stages, store
-from .build import BuildReport, build
-from .collections import open_collection, open_sources, pack
-from .corpus import add_document, remove_document
-from .errors import IngestError
-from .onnxrt import ONNX_FILE, export_int8
-from .report import parse_report
-from .settings import get_settings
+from ingest.corpus import add_document, remove_document
+from ingest.embedding.onnxrt import ONNX_FILE, export_int8
+from ingest.errors import IngestError
+from ingest.index import stages, store
+from ingest.index.build import BuildReport, build
+from ingest.index.report import parse_report
+from ingest.settings import get_settings
+from ingest.sources.collections import open_collection, open_sources, pack
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and manage the vnlaw index.")
 console = Console(stderr=True)

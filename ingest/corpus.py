@@ -10,10 +10,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .build import DOC_ID, corpus_files, read_document
-from .errors import DocumentNotFound, LoadError
-from .load import SUPPORTED_SUFFIXES
-from .meta import meta_path
+from ingest.errors import DocumentNotFound, LoadError
+from ingest.index.build import DOC_ID, corpus_files, read_document
+from ingest.sources.load import SUPPORTED_SUFFIXES
+from ingest.sources.meta import meta_path
 
 
 def check_name(name: str) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .e5model import DEFAULT_MODEL
+from ingest.embedding.e5model import DEFAULT_MODEL
 
 Runtime = Literal["onnx-int8", "torch"]
 
@@ -27,7 +27,7 @@ class IngestSettings(BaseSettings):
     model_dir: Path = Path("models")
     embedding_model: str = DEFAULT_MODEL
     embed_batch_size: int = Field(4, ge=1, le=1024)
-    # ONNX Runtime with int8 weights embeds 2x faster than torch (ingest/onnxrt.py, README);
+    # ONNX Runtime with int8 weights embeds 2x faster than torch (ingest/embedding/onnxrt.py, README);
     # "torch" runs any sentence-transformers model, e.g. one from the hub, as it loads.
     embed_runtime: Runtime = "onnx-int8"
     # For the torch runtime only: documents in bfloat16 (fp32's vectors, 1.6x faster on CPUs

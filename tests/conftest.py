@@ -17,12 +17,12 @@ import pytest
 import uvicorn
 from uvicorn._types import ASGIApplication
 
-from api.index import LoadedIndex, load_index
-from ingest import store
-from ingest.build import build
-from ingest.collections import pack
-from ingest.embed import Embedder
+from api.retrieval.index import LoadedIndex, load_index
+from ingest.embedding.embed import Embedder
+from ingest.index import store
+from ingest.index.build import build
 from ingest.settings import IngestSettings
+from ingest.sources.collections import pack
 
 # Nothing in the test suite may reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

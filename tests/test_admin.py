@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from api.jobs import KEEP_JOBS
 from api.main import create_app
-from api.settings import Settings
-from ingest import store
-from ingest.build import build
-from ingest.embed import Embedder
+from api.service.jobs import KEEP_JOBS
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.index import store
+from ingest.index.build import build
 from ingest.settings import IngestSettings
 
 from .conftest import AUTH, HTTP_TIMEOUT, NEW_DOC, REPO, TOKEN, serve, wait_job
@@ -111,7 +111,7 @@ def test_a_failed_job_says_why_in_its_state_the_log_and_the_metrics(
     (live.settings.corpus_dir / "hong.docx").write_bytes(b"not a zip archive")
     before = live.http.get("/metrics").text
     job = live.http.post("/admin/reindex", headers=AUTH).json()
-    with caplog.at_level(logging.ERROR, logger="api.jobs"):
+    with caplog.at_level(logging.ERROR, logger="api.service.jobs"):
         done = wait_job(live.url, str(job["id"]))
     assert done["state"] == "failed"
     assert any("hong.docx" in e for e in done["errors"])  # type: ignore[attr-defined]

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
-from ingest.build import build
-from ingest.embed import Embedder
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.index.build import build
 from ingest.settings import IngestSettings
 
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
+from api.service.settings import Settings
 from ingest.settings import IngestSettings
 
 

@@ -3,8 +3,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from api.batcher import QueryBatcher
-from ingest.embed import Embedder
+from api.service.batcher import QueryBatcher
+from ingest.embedding.embed import Embedder
 
 QUESTIONS = [
     "Người lao động được nghỉ hằng năm bao nhiêu ngày?",

@@ -10,11 +10,11 @@ import faiss
 import numpy as np
 import pytest
 
-from api.index import load_index
-from ingest import store
-from ingest.build import BuildFailed, build
-from ingest.embed import Embedder
+from api.retrieval.index import load_index
+from ingest.embedding.embed import Embedder
 from ingest.errors import BuildInProgress, IndexCorrupt, IngestError, ModelMismatch
+from ingest.index import store
+from ingest.index.build import BuildFailed, build
 from ingest.settings import IngestSettings
 
 from .conftest import MODEL_DIR, REPO

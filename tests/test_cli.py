@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest import cli, store
+from ingest import cli
+from ingest.index import store
 from ingest.settings import IngestSettings
 
 NEW_DOC = "Điều 1. Phạm vi điều chỉnh\nNghị quyết này quy định về giờ mở cửa thư viện trường học.\n"

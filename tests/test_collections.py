@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest import cli
-from ingest.build import BuildFailed, build, read_document, read_entry
-from ingest.collections import open_collection, pack
 from ingest.errors import IngestError
-from ingest.report import parse_report
+from ingest.index.build import BuildFailed, build, read_document, read_entry
+from ingest.index.report import parse_report
 from ingest.settings import IngestSettings
-from ingest.units import Unit
+from ingest.sources.collections import open_collection, pack
+from ingest.structure.units import Unit
 
 NATIONAL = Path(__file__).parent / "fixtures" / "national"
 PHAP_DIEN = NATIONAL / "thong-tu-14-2018-tt-btp.txt"  # notes, cross-references, a glued heading
@@ -95,7 +95,7 @@ def test_quotes_jump_between_articles_and_respect_gaps() -> None:
 
 
 def test_gap_lets_numbering_resume_further_on() -> None:
-    from ingest.parse import parse_units
+    from ingest.structure.parse import parse_units
 
     text = "Điều 3. Giải thích từ ngữ\n1. Một là một.\n[...]\n12. Mười hai là mười hai.\n"
     units = parse_units("x", text, "Luật X", partial=True)

@@ -1,8 +1,8 @@
-"""Which crime a question describes (``api.crimes``)."""
+"""Which crime a question describes (``api.retrieval.signals.crimes``)."""
 
 import pytest
 
-from api.crimes import CrimeNames
+from api.retrieval.signals.crimes import CrimeNames
 
 HEADINGS = [
     (0, "Điều 173. Tội trộm cắp tài sản"),

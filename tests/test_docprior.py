@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api.docprior import DocPrior, app
-from api.index import LoadedIndex, load_index
-from api.retrieve import FusionWeights, Retriever
-from api.state import core_documents
-from api.weakpairs import Citation, Pair, split_of
-from ingest import store
-from ingest.embed import Embedder
+from api.retrieval.docprior import DocPrior, app
+from api.retrieval.index import LoadedIndex, load_index
+from api.retrieval.retriever import FusionWeights, Retriever
+from api.service.holder import core_documents
+from ingest.embedding.embed import Embedder
+from ingest.index import store
 from ingest.settings import IngestSettings
+from ingest.sources.weakpairs import Citation, Pair, split_of
 
 PAIRS = [
     Pair("đánh bạc bị phạt", (Citation("hinh-su", "321"),)),

@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from api.answer import MAX_SENTENCE_CHARS, best_sentence
-from api.facts import Verdict, apply_facts, asked_dims, verdict
-from api.index import Document
-from ingest.conditions import (
+from api.answering.answer import MAX_SENTENCE_CHARS, best_sentence
+from api.retrieval.facts import Verdict, apply_facts, asked_dims, verdict
+from api.retrieval.index import Document
+from ingest.structure.conditions import (
     CONDITION,
     EDUCATION,
     LIMIT,
@@ -18,9 +18,9 @@ from ingest.conditions import (
     read_conditions,
     read_facts,
 )
-from ingest.parse import parse_units
-from ingest.quantities import AGE, DAYS, HOURS, MONEY, MONTHS, PERCENT, TIMES, Range, quantities
-from ingest.units import DocumentMeta, Unit
+from ingest.structure.parse import parse_units
+from ingest.structure.quantities import AGE, DAYS, HOURS, MONEY, MONTHS, PERCENT, TIMES, Range, quantities
+from ingest.structure.units import DocumentMeta, Unit
 
 
 @pytest.mark.parametrize(

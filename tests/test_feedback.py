@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api.feedback import FeedbackStore
-from api.feedback_schemas import FeedbackRequest
+from api.http.feedback_schemas import FeedbackRequest
 from api.main import create_app
-from api.settings import Settings
+from api.service.feedback import FeedbackStore
+from api.service.settings import Settings
 
 TOKEN = "test-admin-token-0123456789"
 CITATION = {

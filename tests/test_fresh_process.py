@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.build import build
-from ingest.embed import Embedder
+from ingest.embedding.embed import Embedder
+from ingest.index.build import build
 from ingest.settings import IngestSettings
 
 from .conftest import AUTH, HTTP_TIMEOUT, NEW_DOC, REPO, TOKEN, free_port, stop, wait_job

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
+from api.service.settings import Settings
 from ingest.settings import IngestSettings
 
 from .conftest import serve
@@ -178,7 +178,7 @@ def test_bad_replies_fall_back_to_the_extractive_answer(client: TestClient, mode
 def test_replies_that_state_no_cited_fact_fall_back_with_the_reason_logged(
     client: TestClient, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="api.answer"):
+    with caplog.at_level(logging.WARNING, logger="api.answering.answer"):
         body = ask(client, mode)
     assert body["answer"].startswith("Theo")
     assert max(markers(body["answer"])) == len(body["citations"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.grounding import (
+from api.answering.grounding import (
     MARKERS_ONLY,
     REFUSED,
     RESTATES_QUESTION,
@@ -11,8 +11,8 @@ from api.grounding import (
     Checked,
     check,
 )
-from api.retrieve import Hit
-from ingest.units import Unit
+from api.retrieval.retriever import Hit
+from ingest.structure.units import Unit
 
 QUESTION = "Người lao động được nghỉ Tết Âm lịch mấy ngày?"
 

@@ -1,4 +1,4 @@
-"""ingest.load on real files of each format, written into tmp_path by the tests themselves."""
+"""ingest.sources.load on real files of each format, written into tmp_path by the tests themselves."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from ingest.errors import LoadError
-from ingest.load import SUPPORTED_SUFFIXES, read_text
+from ingest.sources.load import SUPPORTED_SUFFIXES, read_text
 
 ARTICLE = (
     "Điều 1. Phạm vi điều chỉnh\n"
@@ -93,7 +93,7 @@ def test_txt_encodings(tmp_path: Path, encoded: bytes) -> None:
 
 
 def test_txt_keeps_line_endings_and_unicode_form(tmp_path: Path) -> None:
-    # Normalising is ingest.normalize's job; the loader must hand over what it read.
+    # Normalising is ingest.text.normalize's job; the loader must hand over what it read.
     text = unicodedata.normalize("NFD", ARTICLE).replace("\n", "\r\n") + "\r\n"
     assert read_text(_write(tmp_path, "luat.txt", text.encode("utf-8-sig"))) == text
 
@@ -337,7 +337,7 @@ def test_html_declared_windows_1258(tmp_path: Path) -> None:
 
     text = read_text(_write(tmp_path, "a.html", data))
 
-    # Decoded as written (tone marks combining); NFC is ingest.normalize's job.
+    # Decoded as written (tone marks combining); NFC is ingest.text.normalize's job.
     assert text != ARTICLE_2
     assert unicodedata.normalize("NFC", text) == ARTICLE_2
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import LoadError
-from ingest.meta import header_meta, read_meta
-from ingest.normalize import display_form
+from ingest.sources.meta import header_meta, read_meta
+from ingest.text.normalize import display_form
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from ingest.normalize import display_form, match_form, normalize_query
+from ingest.text.normalize import display_form, match_form, normalize_query
 
 
 @pytest.mark.parametrize(

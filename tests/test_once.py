@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from ingest import segment
-from ingest.once import once
+from ingest.text import segment
+from ingest.text.once import once
 
 
 def test_concurrent_first_calls_load_once_and_all_see_the_loaded_value() -> None:

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from api.answer import Abstention, holdings, prepare
-from api.index import Document, LoadedIndex
-from api.outside import DEFAULT_FILE, OutsideTopics, Topic, load_topics
-from api.retrieve import Retriever
-from api.settings import Settings
-from ingest.embed import Embedder
-from ingest.units import DocumentMeta
+from api.answering.answer import Abstention, holdings, prepare
+from api.retrieval.index import Document, LoadedIndex
+from api.retrieval.outside import DEFAULT_FILE, OutsideTopics, Topic, load_topics
+from api.retrieval.retriever import Retriever
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.structure.units import DocumentMeta
 
 TRAFFIC_FINE = "Đi xe máy vượt đèn đỏ bị phạt bao nhiêu tiền?"
 ANNUAL_LEAVE = "Người lao động được nghỉ hằng năm bao nhiêu ngày?"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import read_document
-from ingest.normalize import display_form, match_form
-from ingest.parse import parse_units
-from ingest.units import Unit
+from ingest.index.build import read_document
+from ingest.structure.parse import parse_units
+from ingest.structure.units import Unit
+from ingest.text.normalize import display_form, match_form
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 CORPUS = Path(__file__).parent.parent / "corpus"

@@ -1,18 +1,18 @@
-"""Which side of a legal relation a question is about (``api.parties``)."""
+"""Which side of a legal relation a question is about (``api.retrieval.parties``)."""
 
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from api.index import load_index
-from api.parties import DEFAULT_FILE, HeadedSides, Parties
-from api.retrieve import Retriever
-from api.settings import Settings
-from api.terms import DEFAULT_FILE as DEFAULT_TERMS
-from api.terms import Terms
-from ingest import store
-from ingest.embed import Embedder
+from api.retrieval.index import load_index
+from api.retrieval.parties import DEFAULT_FILE, HeadedSides, Parties
+from api.retrieval.retriever import Retriever
+from api.retrieval.terms import DEFAULT_FILE as DEFAULT_TERMS
+from api.retrieval.terms import Terms
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.index import store
 from ingest.settings import IngestSettings
 
 HEADINGS = [

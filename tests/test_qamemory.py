@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api.index import LoadedIndex
-from api.qamemory import QaMemory, app
-from api.retrieve import Retriever
-from api.settings import Settings
-from api.state import load_memory
-from api.weakpairs import split_of
-from ingest.embed import Embedder, Vectors
+from api.retrieval.index import LoadedIndex
+from api.retrieval.qamemory import QaMemory, app
+from api.retrieval.retriever import Retriever
+from api.service.holder import load_memory
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder, Vectors
 from ingest.errors import IngestError
-from ingest.units import Unit
+from ingest.sources.weakpairs import split_of
+from ingest.structure.units import Unit
 
 QUESTIONS = [f"Người lao động được nghỉ hằng năm bao nhiêu ngày, trường hợp {n}?" for n in range(12)]
 

@@ -5,10 +5,10 @@ import time
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
-from ingest import store
-from ingest.build import build
-from ingest.embed import Embedder
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.index import store
+from ingest.index.build import build
 from ingest.settings import IngestSettings
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from api.retrieve import _best, _top_norm
+from api.retrieval.retriever import _best, _top_norm
 
 
 def _tied_scores(seed: int) -> np.ndarray:

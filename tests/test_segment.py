@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalize import display_form, normalize_query
-from ingest.segment import _align, sentence_spans, tokenize, tokenize_many
+from ingest.text.normalize import display_form, normalize_query
+from ingest.text.segment import _align, sentence_spans, tokenize, tokenize_many
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

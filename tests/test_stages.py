@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from api.main import create_app
-from api.settings import Settings
-from ingest import stages, store
-from ingest.collections import pack
-from ingest.embed import Embedder
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.index import stages, store
 from ingest.settings import IngestSettings
+from ingest.sources.collections import pack
 
 from .conftest import FIXTURE_NATIONAL, HTTP_TIMEOUT, serve
 

@@ -1,15 +1,15 @@
-"""Everyday words and the statutory wording searched with them (``api.terms``)."""
+"""Everyday words and the statutory wording searched with them (``api.retrieval.terms``)."""
 
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from api.index import LoadedIndex
-from api.retrieve import Retriever
-from api.settings import Settings
-from api.terms import DEFAULT_FILE, Terms
-from ingest.embed import Embedder
+from api.retrieval.index import LoadedIndex
+from api.retrieval.retriever import Retriever
+from api.retrieval.terms import DEFAULT_FILE, Terms
+from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
 
 
 def terms_from(tmp_path: Path, text: str) -> Path:

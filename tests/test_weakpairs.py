@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.eval import weak_cases
-from api.weakpairs import Citation, Pair, question_key, read_pairs, split_of
+from api.eval.articles import weak_cases
+from ingest.sources.weakpairs import Citation, Pair, question_key, read_pairs, split_of
 
 EVAL = Path(__file__).parent.parent / "eval"
 

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from pydantic import SecretStr
 
 from api.main import create_app
-from api.settings import Settings
+from api.service.settings import Settings
 from ingest.settings import IngestSettings
 
 from .conftest import HTTP_TIMEOUT
@@ -430,7 +430,7 @@ def test_the_chat_says_when_coverage_is_still_growing(
 ) -> None:
     page.goto(national_api.origin + "/")
     expect(page.locator(".coverage")).to_be_hidden()  # nothing is being indexed
-    # What a staged build running in another process writes (ingest/stages.py).
+    # What a staged build running in another process writes (ingest/index/stages.py).
     status = national_settings.index_dir / ".indexing.json"
     status.write_text(json.dumps({"state": "running", "stage": 2, "stages": 4, "pid": os.getpid()}))
     try:

@@ -7,8 +7,8 @@ import time
 
 import httpx
 
-from ingest.build import build
-from ingest.embed import Embedder
+from ingest.embedding.embed import Embedder
+from ingest.index.build import build
 from ingest.settings import IngestSettings
 
 from .conftest import AUTH, HTTP_TIMEOUT, REPO, TOKEN, free_port, stop
