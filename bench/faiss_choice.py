@@ -18,7 +18,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from api.retrieval.retriever import FusionWeights
+from api.retrieval.fusion import FusionWeights
 from ingest.embedding.embed import Embedder
 from ingest.settings import get_settings
 from ingest.sources.jsonl import read_jsonl

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.retrieval.docprior import DocPrior, app
+from api.retrieval.fusion import FusionWeights
 from api.retrieval.index import LoadedIndex, load_index
-from api.retrieval.retriever import FusionWeights, Retriever
+from api.retrieval.retriever import Retriever
 from api.service.holder import core_documents
 from ingest.embedding.embed import Embedder
 from ingest.index import store

@@ -6,8 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from api.retrieval.index import load_index
-from api.retrieval.parties import DEFAULT_FILE, HeadedSides, Parties
+from api.retrieval.parties import DEFAULT_FILE, Parties
 from api.retrieval.retriever import Retriever
+from api.retrieval.signals.sides import HeadedSides
 from api.retrieval.terms import DEFAULT_FILE as DEFAULT_TERMS
 from api.retrieval.terms import Terms
 from api.service.settings import Settings

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from api.retrieval.retriever import _best, _top_norm
+from api.retrieval.scores import best, top_norm
 
 
 def _tied_scores(seed: int) -> np.ndarray:
@@ -18,13 +18,13 @@ def test_the_kth_best_is_the_floor_as_numpy_partition_says() -> None:
             floor = np.partition(x, -k)[-k]
             spread = x.max() - floor
             expected = np.clip((x - floor) / spread, 0, None) if spread > 0 else np.zeros_like(x)
-            assert np.allclose(_top_norm(x, k), expected)
+            assert np.allclose(top_norm(x, k), expected)
 
 
 def test_the_best_positions_best_first_even_among_ties() -> None:
     x = _tied_scores(1)
     x[:5] = -np.inf  # outside a filter
     for n in (10, 300, 1990):
-        best = _best(x, n)
-        assert len(set(best.tolist())) == n
-        assert (x[best] == np.sort(x)[::-1][:n]).all()
+        chosen = best(x, n)
+        assert len(set(chosen.tolist())) == n
+        assert (x[chosen] == np.sort(x)[::-1][:n]).all()

@@ -20,8 +20,9 @@ from api.answering.generate import (
 )
 from api.answering.grounding import check, content_words
 from api.retrieval.facts import Verdict, asked_dims
+from api.retrieval.filters import Filters
 from api.retrieval.index import LoadedIndex
-from api.retrieval.retriever import Filters, Hit, Retriever, SearchResult
+from api.retrieval.retriever import Hit, Retriever, SearchResult
 from ingest.structure.quantities import quantities
 from ingest.structure.units import Unit
 from ingest.text.normalize import normalize_query

@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from api.answering.generate import REFUSAL
-from api.retrieval.retriever import STOPWORDS, Hit
+from api.retrieval.question import STOPWORDS
+from api.retrieval.retriever import Hit
 from ingest.structure.conditions import read_conditions
 from ingest.structure.quantities import Range
 from ingest.text.normalize import normalize_query

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from api.answering.answer import quote
 from api.http.schemas import Citation, Filters
-from api.retrieval.retriever import Filters as CoreFilters
-from api.retrieval.retriever import Hit, Retriever, work_key
+from api.retrieval.filters import Filters as CoreFilters
+from api.retrieval.filters import work_key
+from api.retrieval.retriever import Hit, Retriever
 from ingest.errors import DocumentNotFound, UnknownFilterValue
 
 

@@ -21,7 +21,9 @@ import numpy as np
 import numpy.typing as npt
 import typer
 
+from api.retrieval.question import STOPWORDS
 from ingest.sources.weakpairs import Pair, train_pairs
+from ingest.text.segment import tokenize
 
 Floats = npt.NDArray[np.float64]
 PRIOR_FILE = Path(__file__).parent / "data" / "doc_prior.json"
@@ -148,9 +150,6 @@ def main(
     out: Annotated[Path, typer.Option(help="Where to write the prior.")] = PRIOR_FILE,
 ) -> None:
     """Learn the question → document prior from the train half of the weak pairs."""
-    from api.retrieval.retriever import STOPWORDS
-    from ingest.text.segment import tokenize
-
     pairs = train_pairs(file)
     prior = DocPrior.learn(pairs, lambda q: [t for t in tokenize(q) if t not in STOPWORDS])
     prior.save(out)

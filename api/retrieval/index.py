@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -55,6 +56,27 @@ class LoadedIndex:
     article_vocab: dict[str, int]
     article_keys: list[str]  # in the order of ``articles``
     article_of_row: npt.NDArray[np.int64]  # row → position in ``article_keys``
+
+    @cached_property
+    def doc_ids(self) -> list[str]:
+        """The documents' ids, sorted: the positions ``article_doc`` refers to."""
+        return sorted(self.documents)
+
+    @cached_property
+    def article_doc(self) -> npt.NDArray[np.int64]:
+        """Article position → position of its document in ``doc_ids``."""
+        positions = {d: i for i, d in enumerate(self.doc_ids)}
+        article_doc = np.zeros(len(self.article_keys), dtype=np.int64)
+        article_doc[self.article_of_row] = [positions[u.doc_id] for u in self.rows]
+        return article_doc
+
+    @cached_property
+    def headings(self) -> dict[int, str]:
+        """Article position → its heading, read once for the signals that read headings."""
+        headings: dict[int, str] = {}
+        for u, a in zip(self.rows, self.article_of_row, strict=True):
+            headings.setdefault(int(a), u.heading)
+        return headings
 
 
 def load_index(path: Path, model_name: str, verify: bool = True) -> LoadedIndex:

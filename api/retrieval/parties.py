@@ -12,11 +12,7 @@ those headed by the other side lose as much.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
 
 from api.retrieval.entries import read_entries
 from ingest.structure.quantities import folded
@@ -53,30 +49,3 @@ class Parties:
         # folding keeps offsets, so the tail is the one the folded heading would give.
         at = heading.lower().find("của ")
         return self.named(heading[at:]) if at >= 0 else set()
-
-
-class HeadedSides:
-    """The articles whose headings state one side's rights or duties, by side."""
-
-    def __init__(self, parties: Parties, headings: Iterable[tuple[int, str]], articles: int) -> None:
-        """``headings``: (article position, heading), one per article (a repeated position
-        only lists it again)."""
-        self.parties = parties
-        self.size = articles
-        self.by_side: dict[tuple[int, int], list[int]] = {}
-        for position, heading in headings:
-            named = parties.owners(heading)
-            for pair, side in named:
-                if (pair, 1 - side) not in named:
-                    self.by_side.setdefault((pair, side), []).append(position)
-
-    def focus(self, question: str) -> npt.NDArray[np.float32]:
-        """1 for the articles headed by a side the question names alone, -1 for those headed by
-        its counterpart, 0 elsewhere."""
-        shares = np.zeros(self.size, dtype=np.float32)
-        named = self.parties.named(question)
-        for pair, side in named:
-            if (pair, 1 - side) not in named:
-                shares[self.by_side.get((pair, side), [])] = 1.0
-                shares[self.by_side.get((pair, 1 - side), [])] = -1.0
-        return shares

@@ -73,6 +73,7 @@ class IndexHolder:
             self.retriever = Retriever(
                 loaded,
                 self.embedder,
+                weights=self.settings.fusion,
                 outside=self.outside,
                 doc_prior=self.doc_prior,
                 memory=self.memory,

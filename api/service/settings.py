@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from api.answering.answer import Abstention
 from api.answering.generate import LLMConfig
+from api.retrieval.fusion import FusionWeights
 from api.retrieval.outside import DEFAULT_FILE as DEFAULT_OUTSIDE_TOPICS
 from api.retrieval.outside import Topic, load_topics
 from api.retrieval.parties import DEFAULT_FILE as DEFAULT_PARTIES
@@ -33,6 +35,9 @@ def _read(setting: str, path: Path | None, load: Callable[[Path], _T], empty: _T
 
 
 class Settings(IngestSettings):
+    # Nested settings are read as VNLAW_<FIELD>__<NAME>, e.g. VNLAW_FUSION__MEMORY=0.5.
+    model_config = SettingsConfigDict(env_prefix="VNLAW_", extra="ignore", env_nested_delimiter="__")
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     # Comma-separated origins allowed to call the API from a browser ("*" for any).
@@ -44,6 +49,8 @@ class Settings(IngestSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
+    # The first stage's weight of each ranking signal (api/retrieval/fusion.py).
+    fusion: FusionWeights = Field(default_factory=FusionWeights)
     # Earlier questions and the articles their answers cite (api/retrieval/qamemory.py; empty = none).
     qa_memory: Path | None = MEMORY_FILE
     # Everyday words and the statutory wording searched with them (api/retrieval/terms.py; empty = none).

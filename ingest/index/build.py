@@ -17,20 +17,20 @@ import bm25s
 import faiss
 import numpy as np
 
-from ingest.index import store
-from ingest.index.cache import BuildCache
-from ingest.sources.collections import Entry, folder_entries, open_sources
-from ingest.structure.conditions import CONDITIONS_VERSION, figure_kinds, read_conditions
 from ingest.embedding.embed import Embedder, Vectors, model_id
 from ingest.errors import IndexCorrupt, IngestError, LoadError, ModelMismatch, ParseError
+from ingest.index import store
+from ingest.index.cache import BuildCache
+from ingest.index.progress import Progress
+from ingest.settings import IngestSettings
+from ingest.sources.collections import Entry, folder_entries, open_sources
 from ingest.sources.load import decode_text
 from ingest.sources.meta import meta_from
-from ingest.text.normalize import display_form
+from ingest.structure.conditions import CONDITIONS_VERSION, figure_kinds, read_conditions
 from ingest.structure.parse import parse_units
-from ingest.index.progress import Progress
-from ingest.text.segment import tokenize_many
-from ingest.settings import IngestSettings
 from ingest.structure.units import ParsedDocument, Unit
+from ingest.text.normalize import display_form
+from ingest.text.segment import tokenize_many
 
 # Bump when parsing, context or tokenisation change: documents are then rebuilt, not reused.
 PIPELINE_VERSION = 1

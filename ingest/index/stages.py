@@ -23,12 +23,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.index import store
-from ingest.index.build import BuildReport, Log, build, model_of, up_to_date
-from ingest.sources.collections import Entry, folder_entries, open_sources
 from ingest.embedding.embed import Embedder
 from ingest.errors import BuildInProgress, IndexCorrupt
+from ingest.index import store
+from ingest.index.build import BuildReport, Log, build, model_of, up_to_date
 from ingest.settings import IngestSettings
+from ingest.sources.collections import Entry, folder_entries, open_sources
 
 STATUS_FILE = ".indexing.json"
 # Stages after the corpus folder, by the collection documents' type (meta "loai_van_ban"):

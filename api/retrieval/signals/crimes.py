@@ -18,6 +18,9 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+from api.retrieval.question import Question
+from api.retrieval.scores import Scores
+from api.retrieval.signals.base import Level
 from ingest.structure.quantities import folded
 
 # Questions that ask about a criminal penalty or whether an act is a crime.
@@ -38,6 +41,10 @@ def _syllables(text: str) -> list[str]:
 class CrimeNames:
     """The crime articles of an index (headings "Điều N. Tội ..."), by article position."""
 
+    name = "crimes"
+    level: Level = "article"
+    normalised = False
+
     def __init__(self, headings: Iterable[tuple[int, str]], articles: int) -> None:
         self.size = articles
         self.names: dict[int, list[str]] = {}
@@ -57,3 +64,6 @@ class CrimeNames:
         for position, name in self.names.items():
             shares[position] = sum(w in words for w in name) / len(name)
         return shares
+
+    def scores(self, question: Question) -> Scores:
+        return self.coverage(question.query)
