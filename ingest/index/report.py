@@ -11,9 +11,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.index.build import read_entry
-from ingest.sources.collections import Entry
 from ingest.errors import IngestError
+from ingest.index.documents import read_entry
+from ingest.sources.collections import Entry
 from ingest.structure.units import ParsedDocument
 
 # Text that must never reach a unit: pháp điển notes and cross-references, header lines.
