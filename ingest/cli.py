@@ -13,7 +13,8 @@ from ingest.corpus import add_document, remove_document
 from ingest.embedding.onnxrt import ONNX_FILE, export_int8
 from ingest.errors import IngestError
 from ingest.index import stages, store
-from ingest.index.build import BuildReport, build
+from ingest.index.build import build
+from ingest.index.buildreport import BuildReport
 from ingest.index.report import parse_report
 from ingest.settings import get_settings
 from ingest.sources.collections import open_collection, open_sources, pack

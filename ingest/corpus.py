@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from ingest.errors import DocumentNotFound, LoadError
-from ingest.index.build import DOC_ID, corpus_files, read_document
+from ingest.index.documents import DOC_ID, corpus_files, read_document
 from ingest.sources.load import SUPPORTED_SUFFIXES
 from ingest.sources.meta import meta_path
 

@@ -14,7 +14,8 @@ from api.retrieval.index import load_index
 from ingest.embedding.embed import Embedder
 from ingest.errors import BuildInProgress, IndexCorrupt, IngestError, ModelMismatch
 from ingest.index import store
-from ingest.index.build import BuildFailed, build
+from ingest.index.build import build
+from ingest.index.documents import BuildFailed
 from ingest.settings import IngestSettings
 
 from .conftest import MODEL_DIR, REPO

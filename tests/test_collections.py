@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from ingest import cli
 from ingest.errors import IngestError
-from ingest.index.build import BuildFailed, build, read_document, read_entry
+from ingest.index.build import build
+from ingest.index.documents import BuildFailed, read_document, read_entry
 from ingest.index.report import parse_report
 from ingest.settings import IngestSettings
 from ingest.sources.collections import open_collection, pack

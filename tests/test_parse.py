@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index.build import read_document
+from ingest.index.documents import read_document
 from ingest.structure.parse import parse_units
 from ingest.structure.units import Unit
 from ingest.text.normalize import display_form, match_form

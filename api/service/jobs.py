@@ -19,7 +19,8 @@ from api.service.metrics import REINDEX_JOBS
 from ingest.embedding.embed import Embedder
 from ingest.errors import BuildInProgress, IngestError
 from ingest.index import store
-from ingest.index.build import BuildFailed, build
+from ingest.index.build import build
+from ingest.index.documents import BuildFailed
 from ingest.settings import IngestSettings
 
 KEEP_JOBS = 50

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.embedding.e5model import cpu_budget, load_model, onnx_model_dir, prefixes
+from ingest.embedding.e5model import load_model, onnx_model_dir, prefixes
 from ingest.embedding.onnxrt import OnnxEncoder, Vectors
+from ingest.embedding.threads import cpu_budget
 from ingest.settings import IngestSettings, Runtime
 
 if TYPE_CHECKING:

@@ -26,7 +26,9 @@ from typing import Any
 from ingest.embedding.embed import Embedder
 from ingest.errors import BuildInProgress, IndexCorrupt
 from ingest.index import store
-from ingest.index.build import BuildReport, Log, build, model_of, up_to_date
+from ingest.index.build import build
+from ingest.index.buildreport import BuildReport, Log
+from ingest.index.previous import model_of, up_to_date
 from ingest.settings import IngestSettings
 from ingest.sources.collections import Entry, folder_entries, open_sources
 
@@ -89,7 +91,7 @@ def _doc_type(entry: Entry) -> str:
 
 def _current(settings: IngestSettings) -> tuple[frozenset[str], bool]:
     """The documents of the current version that a build with ``settings`` can reuse, and
-    whether it is up to date apart from them (``build.up_to_date``). An index of another model
+    whether it is up to date apart from them (``previous.up_to_date``). An index of another model
     is neither: its documents are not kept (re-embedding them could take an hour before the
     corpus folder is served) and it covers no stage."""
     model = model_of(settings)

@@ -1,93 +1,45 @@
 """Legal structure parsing: a document's text → units that partition it.
 
-Codes and laws: Phần › Chương › Mục › Tiểu mục › Điều › Khoản (``1.``) › Điểm (``a)``).
-Decisions and plans: Điều › Roman-numeral Mục (``II.``) › numbered tiểu mục › lettered điểm,
-with ``-``/``+`` bullets and unlabelled sub-headings kept inside their unit.
-
 The parser works line by line on the matching form of the text (same length as the stored
 text, so offsets carry over). A line opens a new unit only when it is a heading whose number
-continues the numbering at its level; anything else (in-text references such as
-"Điều 5. ..." quoted in an amending clause, lists inside quotes, stray numbers) continues the
-current unit. Every character of the text belongs to exactly one unit.
+continues the numbering at its level (ingest/structure/headings.py); anything else (in-text
+references such as "Điều 5. ..." quoted in an amending clause, lists inside quotes, stray
+numbers) continues the current unit. Every character of the text belongs to exactly one unit.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ingest.structure.annotations import Line, SourceNote, annotate
 from ingest.structure.conditions import figure_kinds, read_conditions
+from ingest.structure.headings import DIEU, GAP, LETTERS, LEVELS, ORDINALS, Node, Outline, roman_to_int
 from ingest.structure.units import Path_, Unit, make_label
 from ingest.text.normalize import match_form
 
-_PHAN = re.compile(r"(?i)phần\s+(thứ\s+[^\s:.]+|[IVXLC]+\b|\d+\b)\s*[:.\-–]?\s*(.*)")
-_CHUONG = re.compile(r"(?i)chương\s+([IVXLC]+|\d+)\b\s*[:.\-–]?\s*(.*)")
-_MUC = re.compile(r"(?i)mục\s+(\d+|[IVXLC]+)\s*[.:\-–]\s*(.*)")
-_TIEU_MUC = re.compile(r"(?i)tiểu\s+mục\s+(\d+)\s*[.:\-–]\s*(.*)")
-_DIEU = re.compile(r"Điều\s+(\d+)([a-zđ]?)\s*[.:]\s*(.*)")
-_ROMAN_ITEM = re.compile(r"([IVXLC]+)\.\s+(\S.*)")
-_NUMBERED = re.compile(r"(\d+)\.\s*(\S.*)")
-_LETTERED = re.compile(r"([a-zđ])\)\s*(.*)")
-_GAP = re.compile(r"\[\s*(\.\.\.|…)\s*\]")
 # An article heading without its title ("Điều 11."), as partial texts give it.
 _BARE_ARTICLE = re.compile(r"Điều\s+\d+[a-zđ]?\s*[.:]?")
 _CLOSING = re.compile(
     r"(Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (đã )?được Quốc hội .*thông qua", re.IGNORECASE
 )
 
-# Vietnamese point letters skip f, j, w, z and put đ after d.
-_LETTERS = "abcdđeghiklmnopqrstuvxy"
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-_ORDINALS = {
-    "nhất": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7,
-    "tám": 8, "chín": 9, "mười": 10,
-}  # fmt: skip
-
-# Levels order the stack; decisions reuse the names "muc"/"tieu_muc" one level below Điều.
-LEVELS = {"phan": 0, "chuong": 1, "muc": 2, "tieu_muc": 3, "dieu": 4,
-          "dmuc": 5, "dtieu_muc": 6, "khoan": 6, "subhead": 7, "diem": 8}  # fmt: skip
-_MAX_ARTICLE_GAP = 20
-
-
-def roman_to_int(text: str) -> int:
-    total = 0
-    for ch, nxt in zip(text, [*text[1:], ""], strict=True):
-        value = _ROMAN[ch.upper()]
-        total += -value if nxt and _ROMAN[nxt.upper()] > value else value
-    return total
-
-
-@dataclass
-class _Node:
-    level: int
-    key: str
-    kind: str
-    number: str
-    title_line: str
-    unit_start: int
-
 
 def _same_number(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and match_form(a).upper() == match_form(b).upper()
 
 
-class _Parser:
+class _Parser(Outline):
     def __init__(self, doc_id: str, text: str, short_title: str, number: str | None, partial: bool) -> None:
+        super().__init__(partial)
         self.doc_id = doc_id
         self.text = text
         self.short_title = short_title
         self.number = number
-        # A partial text jumps from one quoted article to the next, however far.
-        self.max_article_gap = 10**6 if partial else _MAX_ARTICLE_GAP
         # Pháp điển annotations (see ingest/structure/annotations.py), found when the parser runs.
         self.skipped: dict[int, int] = {}
         self.noted: dict[int, SourceNote] = {}
         self.note: SourceNote | None = None
-        self.after_gap = False
-        self.stack: list[_Node] = []
-        self.last: dict[str, int] = {}
         self.units: list[Unit] = []
         self.unit_start = 0
         self.unit_kind = "preamble"
@@ -96,91 +48,13 @@ class _Parser:
         self.seen_article = False
         self.closed = False
 
-    # --- numbering -------------------------------------------------------------------
-    def _reset_below(self, level: int) -> None:
-        # Chapters and articles are numbered through the whole document; the rest restart.
-        for key in [k for k in self.last if LEVELS[k] > level and k not in ("chuong", "dieu")]:
-            del self.last[key]
-
-    def _accepts(self, key: str, value: int, strict: bool) -> bool:
-        prev = self.last.get(key, 0)
-        if self.after_gap:
-            return prev < value  # "[...]" stands for the items in between
-        limit = self.max_article_gap if key == "dieu" else _MAX_ARTICLE_GAP
-        return value == prev + 1 if strict else prev < value <= prev + limit
-
-    # --- classification --------------------------------------------------------------
-    def classify(self, line: Line, next_line: str) -> tuple[str, str, str] | None:
-        """(level key, number as written, title) when ``line`` opens a structural node."""
-        s = line.match
-        if m := _PHAN.match(s):
-            word = m.group(1).split()[-1].lower()
-            n = _ORDINALS.get(word) or (int(word) if word.isdigit() else roman_to_int(word))
-            if self._accepts("phan", n, strict=False):
-                num = m.group(1).split(maxsplit=1)[-1].lower() if " " in m.group(1) else word
-                return "phan", num, m.group(2)
-        if m := _CHUONG.match(s):
-            num = m.group(1)
-            n = int(num) if num.isdigit() else roman_to_int(num)
-            if self._accepts("chuong", n, strict=False):
-                return "chuong", num, m.group(2)
-        if (m := _TIEU_MUC.match(s)) and self._accepts("tieu_muc", int(m.group(1)), strict=True):
-            return "tieu_muc", m.group(1), m.group(2)
-        if m := _MUC.match(s):
-            num = m.group(1)
-            n = int(num) if num.isdigit() else roman_to_int(num)
-            if self._accepts("muc", n, strict=True):
-                return "muc", num, m.group(2)
-        if (m := _DIEU.match(s)) and self._accepts("dieu", int(m.group(1)), strict=False):
-            return "dieu", m.group(1) + m.group(2), m.group(3)
-        if (
-            (m := _ROMAN_ITEM.match(s))
-            and len(s) < 300
-            and self._accepts("dmuc", roman_to_int(m.group(1)), strict=False)
-        ):
-            return "dmuc", m.group(1), m.group(2)
-        if not self._in_article() and not self._open("dmuc"):
-            return None
-        if m := _NUMBERED.match(s):
-            n = int(m.group(1))
-            if self._open("dmuc"):
-                if self._accepts("dtieu_muc", n, strict=False):
-                    return "dtieu_muc", m.group(1), m.group(2)
-            elif self._in_article() and self._accepts("khoan", n, strict=True):
-                return "khoan", m.group(1), m.group(2)
-        if (m := _LETTERED.match(s)) and m.group(1) in _LETTERS:
-            idx = _LETTERS.index(m.group(1)) + 1
-            strict = not self._open("dmuc")
-            if self._accepts("diem", idx, strict=strict):
-                return "diem", m.group(1), m.group(2)
-        if self._is_subheading(s, next_line):
-            return "subhead", "", s
-        return None
-
-    def _is_subheading(self, s: str, next_line: str) -> bool:
-        # Plans group bullets under unlabelled lines ("Xây dựng môi trường số kết nối").
-        return (
-            self._open("dtieu_muc")
-            and not self._open("diem")
-            and len(s) < 250
-            and s[:1] not in '-+•“"'
-            and s[-1:] not in ".;:,]"
-            and next_line[:1] in ("-", "+", "•")
-        )
-
-    def _open(self, key: str) -> bool:
-        return any(node.key == key for node in self.stack)
-
-    def _in_article(self) -> bool:
-        return self._open("dieu")
-
     # --- units -----------------------------------------------------------------------
     def _flush(self, end: int) -> None:
         if end <= self.unit_start:
             return
         lines = self._display_lines(end)
         # A trailing "[...]" marks text omitted after this unit, not part of it.
-        while len(lines) > 1 and _GAP.fullmatch(lines[-1].strip()):
+        while len(lines) > 1 and GAP.fullmatch(lines[-1].strip()):
             lines.pop()
         display = "\n".join(lines).strip()
         heading = self._heading()
@@ -255,7 +129,7 @@ class _Parser:
         pieces.append(self.text[pos:end])
         return "".join(pieces).strip().split("\n")
 
-    def _own_text(self, node: _Node) -> str:
+    def _own_text(self, node: Node) -> str:
         unit = next((u for u in reversed(self.units) if u.start == node.unit_start), None)
         return unit.text if unit is not None and len(unit.text) <= 600 else ""
 
@@ -270,19 +144,19 @@ class _Parser:
         self._reset_below(level)
         if key != "subhead":
             n = (
-                _ORDINALS.get(number.split()[-1], 0)
+                ORDINALS.get(number.split()[-1], 0)
                 if key == "phan" and not number.isdigit()
                 else int(re.sub(r"\D", "", number) or 0)
                 if not re.fullmatch(r"[IVXLC]+", number)
                 else roman_to_int(number)
             )
-            self.last[key] = _LETTERS.index(number) + 1 if key == "diem" else n
+            self.last[key] = LETTERS.index(number) + 1 if key == "diem" else n
         kind = {"dmuc": "muc", "dtieu_muc": "tieu_muc"}.get(key, key)
         title = line.raw if key not in ("khoan", "diem") else ""
         if level <= LEVELS["dieu"]:
             self.note = None
         self.after_gap = False
-        self.stack.append(_Node(level, key, kind, number, title, line.start))
+        self.stack.append(Node(level, key, kind, number, title, line.start))
         self.unit_path = tuple((n.kind, n.number) for n in self.stack if n.kind != "subhead")
         self.unit_kind = kind
 
@@ -297,7 +171,7 @@ class _Parser:
             if not line.match or line.start in self.skipped:
                 continue
             next_line = next((ln.match for ln in lines[i + 1 :] if notes.content(ln)), "")
-            if _GAP.fullmatch(line.match):
+            if GAP.fullmatch(line.match):
                 self.after_gap = True
                 continue
             if self._quoted(line):
@@ -333,10 +207,6 @@ class _Parser:
         self.note = note
         self.seen_article = True
 
-    def _is_title_continuation(self, next_line: str) -> bool:
-        markers = (_DIEU, _CHUONG, _MUC, _PHAN, _NUMBERED, _LETTERED, _GAP)
-        return bool(next_line) and not any(rx.match(next_line) for rx in markers)
-
     def _start_unit(self, start: int) -> None:
         self._flush(start)
         self.unit_start = start
@@ -345,7 +215,7 @@ class _Parser:
         """True while inside a multi-line quotation (an amended article quoted in full)."""
         s = line.match
         if self.in_quote:
-            m = _DIEU.match(s)
+            m = DIEU.match(s)
             if m and int(m.group(1)) == self.last.get("dieu", 0) + 1:
                 self.in_quote = False  # a real next article: the quote must have ended
                 return False
