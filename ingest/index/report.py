@@ -12,11 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.errors import IngestError
-<<<<<<< HEAD
-from ingest.index.build import read_entry
-=======
 from ingest.index.documents import read_entry
->>>>>>> split-ingest
 from ingest.sources.collections import Entry
 from ingest.structure.units import ParsedDocument
 
