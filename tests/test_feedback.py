@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.http.feedback_schemas import FeedbackRequest
+from api.http.feedback_store import FeedbackStore
 from api.main import create_app
-from api.service.feedback import FeedbackStore
 from api.service.settings import Settings
 
 TOKEN = "test-admin-token-0123456789"

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.service.feedback import FeedbackUnavailable
+from api.http.feedback_store import FeedbackUnavailable
 from api.service.jobs import JobNotFound
 from ingest.errors import (
     BuildInProgress,

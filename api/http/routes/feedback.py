@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.http.auth import admin_guard
 from api.http.feedback_schemas import MAX_PAGE, FeedbackCreated, FeedbackPage, FeedbackRequest
-from api.service.feedback import FeedbackStore
+from api.http.feedback_store import FeedbackStore
 from api.service.settings import Settings
 
 
