@@ -22,6 +22,8 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
 
 COPY ingest ./ingest
 COPY api ./api
+# The LLM generator's templates: api/answering/generate.py reads them beside the packages.
+COPY prompts ./prompts
 COPY corpus /data/corpus
 RUN useradd --system --uid 10001 --home /app vnlaw \
  && mkdir -p /data/index /data/models \
