@@ -13,7 +13,7 @@ from api.http import errors
 from api.http.routes import admin, ask, documents, feedback, health, search, widget
 from api.retrieval.outside import OutsideTopics
 from api.service.batcher import QueryBatcher
-from api.service.holder import IndexHolder, load_memory
+from api.service.holder import IndexHolder, load_memory, load_second_stage
 from api.service.indexing import BackgroundBuild
 from api.service.jobs import Jobs
 from api.service.metrics import INDEX_RELOADS, INDEX_UNITS
@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batcher = QueryBatcher(embedder)
         outside = await asyncio.to_thread(OutsideTopics.embed, settings.topics, embedder)
         memory = await asyncio.to_thread(load_memory, settings, embedder)
-        holder = IndexHolder(settings, batcher, outside, memory)
+        second_stage = await asyncio.to_thread(load_second_stage, settings)
+        holder = IndexHolder(settings, batcher, outside, memory, second_stage)
         app.state.holder = holder
         app.state.jobs = Jobs(settings, embedder, on_done=lambda: _refresh(holder))
         await asyncio.to_thread(_refresh, holder)

@@ -77,6 +77,9 @@ class Fused:
     units: Scores  # per row, -inf where the filters exclude it
     articles: Scores  # per article position, -inf for articles with no allowed unit
     features: dict[str, Scores]  # each signal's raw scores, by name
+    # The rescaled scores of the ``normalised`` signals (as their weights multiply them), and
+    # the raw ones of the others: what a second stage reads.
+    terms: dict[str, Scores]
 
 
 def fuse(
@@ -84,14 +87,16 @@ def fuse(
 ) -> Fused:
     """Every signal scored once for ``question`` and summed with its weight."""
     features: dict[str, Scores] = {}
+    terms: dict[str, Scores] = {}
     units = np.zeros(len(index.rows), dtype=np.float32)
     article_terms: list[Scores] = []
     for signal, weight in weighted:
         raw = features[signal.name] = signal.scores(question)
+        depth = weights.candidates if signal.level == "unit" else weights.article_candidates
+        scaled = terms[signal.name] = top_norm(raw, depth) if signal.normalised else raw
         if not weight:
             continue
-        depth = weights.candidates if signal.level == "unit" else weights.article_candidates
-        term = weight * (top_norm(raw, depth) if signal.normalised else raw)
+        term = weight * scaled
         if signal.level == "unit":
             units = units + term
         else:
@@ -101,4 +106,4 @@ def fuse(
     np.maximum.at(articles, index.article_of_row, units)
     for term in article_terms:
         articles = articles + term
-    return Fused(units, articles, features)
+    return Fused(units, articles, features, terms)

@@ -3,21 +3,25 @@ direct lookup of a provision the question names and the facts it states applied.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
+
+import numpy as np
 
 from api.retrieval.docprior import DocPrior
 from api.retrieval.facts import ARTICLES_WEIGHED, Verdict, apply_facts, asked_dims
 from api.retrieval.filters import Filters, RowFilter
 from api.retrieval.fusion import Fused, FusionWeights, fuse
+from api.retrieval.headings import subject
 from api.retrieval.index import LoadedIndex
 from api.retrieval.outside import OutsideTopics
 from api.retrieval.parties import Parties
 from api.retrieval.qamemory import QaMemory
 from api.retrieval.question import STOPWORDS, Question
 from api.retrieval.references import Reference, ReferenceFinder
+from api.retrieval.rerank.features import ArticleFeatures, Positions
+from api.retrieval.rerank.stage import SecondStage
 from api.retrieval.scores import Mask, best
 from api.retrieval.signals.base import Signal
 from api.retrieval.signals.bm25 import BM25
@@ -37,9 +41,10 @@ from ingest.structure.units import Unit
 from ingest.text.normalize import normalize_query
 from ingest.text.segment import tokenize
 
-# "Điều 40. Tử hình", "II. MỤC TIÊU": the number says nothing of the subject.
-_NUMBERED_HEADING = re.compile(r"^(?:Điều\s+\d+[a-zđ]?|[IVXLC]+|\d+)\s*[.:]\s*", re.IGNORECASE)
 _HEADINGS_KEPT = 8192
+
+
+FIRST_STAGE = "first-stage"
 
 
 @dataclass
@@ -58,6 +63,7 @@ class SearchResult:
     top_dense: float = 0.0
     top_outside: float = -1.0  # cosine to the nearest topic the corpus does not hold
     top_subject: float = 1.0  # cosine to the heading of the best unit's article
+    ranking: str = FIRST_STAGE  # which model ordered the hits: the first stage or a second stage's id
 
 
 def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str], ...]) -> bool:
@@ -85,6 +91,7 @@ class Retriever:
         terms: Terms | None = None,
         parties: Parties | None = None,
         core: Collection[str] = (),
+        second_stage: SecondStage | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -111,6 +118,8 @@ class Retriever:
             HeadedSides(parties or Parties([]), index.headings.items(), articles),
         ]
         self._headings: dict[str, Vectors] = {}
+        self.second_stage = second_stage
+        self.candidates = ArticleFeatures(index, self.weights.candidates)
 
     def analyse(self, question: str, filters: Filters | None = None) -> Question:
         """``question`` as the signals read it, over the rows ``filters`` allow."""
@@ -134,9 +143,13 @@ class Retriever:
         fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if q.facts else top_k
         result = SearchResult(q.query, [])
         if q.allowed.any():
-            fused = fuse([(s, self.weights.of(s.name)) for s in self.signals], q, self.index, self.weights)
+            fused = self.fused(q)
             result.top_dense = float(fused.features["dense"][q.allowed].max())
-            result.hits = self._collect(fused, q.allowed, fetch)
+            reordered: Positions = np.zeros(0, dtype=np.intp)
+            if self.second_stage is not None:
+                fused, reordered = self._second_stage(self.second_stage, q, fused)
+                result.ranking = self.second_stage.id
+            result.hits = self._collect(fused, q.allowed, fetch, reordered)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(q.vector)
         reference = self.references.find(q.asked.lower())
@@ -150,8 +163,30 @@ class Retriever:
             result.top_subject = float(self._heading_vector(result.hits[0].unit) @ q.vector)
         return result
 
-    def _collect(self, fused: Fused, allowed: Mask, top_k: int) -> list[Hit]:
-        """The best ``units_per_article`` units of the best articles, best article first."""
+    def fused(self, q: Question) -> Fused:
+        """The first stage's scores for ``q``."""
+        return fuse([(s, self.weights.of(s.name)) for s in self.signals], q, self.index, self.weights)
+
+    def first_candidates(self, fused: Fused, depth: int) -> Positions:
+        """The first stage's ``depth`` best articles with an allowed unit, best first."""
+        top = best(fused.articles, min(depth, len(fused.articles)))
+        return top[np.isfinite(fused.articles[top])]
+
+    def _second_stage(self, stage: SecondStage, q: Question, fused: Fused) -> tuple[Fused, Positions]:
+        """``fused`` with the first stage's best articles in the second stage's order. The
+        first stage's scores are dealt out again in that order, so they keep their scale (the
+        answer cites the hits scoring at least half the first's)."""
+        candidates = self.first_candidates(fused, stage.depth)
+        if len(candidates) < 2:
+            return fused, candidates
+        order = candidates[np.argsort(-stage.scores(q, fused, candidates, self.candidates), kind="stable")]
+        articles = fused.articles.copy()
+        articles[order] = np.sort(fused.articles[candidates])[::-1]
+        return replace(fused, articles=articles), order
+
+    def _collect(self, fused: Fused, allowed: Mask, top_k: int, reordered: Positions) -> list[Hit]:
+        """The best ``units_per_article`` units of the best articles, best article first; the
+        ``reordered`` articles are all walked, whatever their units' own rank."""
         w = self.weights
         # Only the best units are walked: partitioning first spares sorting every unit of a
         # national index (~20 ms of a 284k-unit argsort per question).
@@ -159,6 +194,11 @@ class Retriever:
         per_article: dict[int, list[int]] = {}
         for row in order[allowed[order]]:
             per_article.setdefault(int(self.index.article_of_row[row]), []).append(int(row))
+        for art in map(int, reordered):
+            if art not in per_article:
+                rows = self.candidates.rows_of(art)
+                rows = rows[allowed[rows]]
+                per_article[art] = [int(r) for r in rows[np.argsort(-fused.units[rows], kind="stable")]]
         hits: list[Hit] = []
         for art in sorted(per_article, key=lambda a: -fused.articles[a]):
             for row in per_article[art][: w.units_per_article]:
@@ -184,7 +224,7 @@ class Retriever:
     def _heading_vector(self, unit: Unit) -> Vectors:
         """The heading of ``unit``'s article, without its number, embedded as a question is
         (like the outside topics it is compared with); a few thousand are kept."""
-        heading = _NUMBERED_HEADING.sub("", normalize_query(unit.heading)) or unit.label
+        heading = subject(unit.heading) or unit.label
         vector = self._headings.get(heading)
         if vector is None:
             if len(self._headings) >= _HEADINGS_KEPT:

@@ -7,9 +7,10 @@ import threading
 from pathlib import Path
 
 from api.retrieval.docprior import DocPrior
-from api.retrieval.index import load_index
+from api.retrieval.index import LoadedIndex, load_index
 from api.retrieval.outside import OutsideTopics
 from api.retrieval.qamemory import QaMemory
+from api.retrieval.rerank.stage import CrossEncoderRanker, LearnedRanker, SecondStage
 from api.retrieval.retriever import QueryEncoder, Retriever
 from api.service.settings import Settings, get_settings
 from ingest.embedding.embed import Embedder
@@ -33,12 +34,14 @@ class IndexHolder:
         embedder: QueryEncoder,
         outside: OutsideTopics | None = None,
         memory: QaMemory | None = None,
+        second_stage: SecondStage | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.outside = outside
         self.memory = memory
         self.doc_prior = DocPrior.load()
+        self.second_stage = second_stage
         self.retriever: Retriever | None = None
         self._lock = threading.Lock()
         self._refused: set[str] = set()
@@ -70,17 +73,10 @@ class IndexHolder:
                 log.error("index version %s refused: %s", candidate, exc)
                 self._refused.add(candidate)
                 continue
-            self.retriever = Retriever(
-                loaded,
-                self.embedder,
-                weights=self.settings.fusion,
-                outside=self.outside,
-                doc_prior=self.doc_prior,
-                memory=self.memory,
-                terms=self.settings.statutory_terms,
-                parties=self.settings.relation_sides,
-                core=core_documents(self.settings.corpus_dir),  # as it is now: `ingest add` writes there
-            )
+            self.retriever = make_retriever(
+                self.settings, loaded, self.embedder, self.outside,
+                self.doc_prior, self.memory, self.second_stage,
+            )  # fmt: skip
             log.info("serving index version %s", candidate)
             return True
         return False
@@ -91,15 +87,50 @@ class IndexHolder:
         return self.retriever
 
 
+def make_retriever(
+    settings: Settings,
+    loaded: LoadedIndex,
+    embedder: QueryEncoder,
+    outside: OutsideTopics | None,
+    doc_prior: DocPrior | None,
+    memory: QaMemory | None,
+    second_stage: SecondStage | None,
+) -> Retriever:
+    return Retriever(
+        loaded,
+        embedder,
+        weights=settings.fusion,
+        outside=outside,
+        doc_prior=doc_prior,
+        memory=memory,
+        terms=settings.statutory_terms,
+        parties=settings.relation_sides,
+        core=core_documents(settings.corpus_dir),  # as it is now: `ingest add` writes there
+        second_stage=second_stage,
+    )
+
+
 def open_retriever(settings: Settings | None = None) -> Retriever:
     """A retriever over the current index, as the API builds it (for eval and benchmarks)."""
     settings = settings or get_settings()
     embedder = Embedder.from_settings(settings)
     outside = OutsideTopics.embed(settings.topics, embedder)
-    holder = IndexHolder(settings, embedder, outside, load_memory(settings, embedder))
+    memory = load_memory(settings, embedder)
+    holder = IndexHolder(settings, embedder, outside, memory, load_second_stage(settings))
     if not holder.refresh():
         raise IndexNotFound(f"no index in {Path(settings.index_dir)}; run `python -m ingest build`")
     return holder.require()
+
+
+def load_second_stage(settings: Settings) -> SecondStage | None:
+    """The second stage ``settings.rerank`` names (None when it is off)."""
+    if settings.rerank == "learned":
+        return LearnedRanker.load(settings.rerank_model)
+    if settings.rerank == "cross-encoder" and settings.rerank_cross_encoder:  # settings require the name
+        return CrossEncoderRanker.load(
+            settings.rerank_cross_encoder, settings.rerank_depth, settings.rerank_cross_weight
+        )
+    return None
 
 
 def load_memory(settings: Settings, embedder: Embedder) -> QaMemory | None:

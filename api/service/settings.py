@@ -18,6 +18,7 @@ from api.retrieval.outside import Topic, load_topics
 from api.retrieval.parties import DEFAULT_FILE as DEFAULT_PARTIES
 from api.retrieval.parties import Parties
 from api.retrieval.qamemory import MEMORY_FILE
+from api.retrieval.rerank.stage import RANKER_FILE
 from api.retrieval.terms import DEFAULT_FILE as DEFAULT_TERMS
 from api.retrieval.terms import Terms
 from ingest.settings import IngestSettings
@@ -51,6 +52,16 @@ class Settings(IngestSettings):
     max_top_k: int = Field(50, ge=1, le=1000)
     # The first stage's weight of each ranking signal (api/retrieval/fusion.py).
     fusion: FusionWeights = Field(default_factory=FusionWeights)
+    # The second stage (api/retrieval/rerank/): "learned", the LightGBM ranker shipped in
+    # api/retrieval/data (or another file, ``rerank_model``); "cross-encoder", any
+    # sentence-transformers CrossEncoder (a hub id or a local folder) over the first stage's
+    # ``rerank_depth`` best articles, its standardised score added ``rerank_cross_weight``
+    # times to the first stage's; "off", the first stage's order.
+    rerank: Literal["learned", "cross-encoder", "off"] = "off"
+    rerank_model: Path = RANKER_FILE
+    rerank_cross_encoder: str | None = None
+    rerank_depth: int = Field(30, ge=2, le=200)
+    rerank_cross_weight: float = Field(1.0, ge=0, le=10)
     # Earlier questions and the articles their answers cite (api/retrieval/qamemory.py; empty = none).
     qa_memory: Path | None = MEMORY_FILE
     # Everyday words and the statutory wording searched with them (api/retrieval/terms.py; empty = none).
@@ -125,6 +136,12 @@ class Settings(IngestSettings):
     def _generator_complete(self) -> Settings:
         if self.generator == "openai" and not (self.llm_base_url and self.llm_model):
             raise ValueError("VNLAW_GENERATOR=openai needs VNLAW_LLM_BASE_URL and VNLAW_LLM_MODEL")
+        return self
+
+    @model_validator(mode="after")
+    def _reranker_named(self) -> Settings:
+        if self.rerank == "cross-encoder" and not self.rerank_cross_encoder:
+            raise ValueError("VNLAW_RERANK=cross-encoder needs VNLAW_RERANK_CROSS_ENCODER (an id or folder)")
         return self
 
     @property
