@@ -101,7 +101,8 @@ class Settings(IngestSettings):
     max_streams: int = Field(32, ge=1, le=10_000)
     max_streams_per_client: int = Field(4, ge=1, le=10_000)
     # Largest request body but for document uploads (VNLAW_MAX_UPLOAD_BYTES); refused (413)
-    # before anything parses it. The largest valid /feedback body is about 1.3 MB.
+    # before anything parses it. The largest valid /feedback body is 0.95 MB as UTF-8, 1.9 MB
+    # with every letter \u-escaped (tests/test_bodies.py).
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     # Slow clients: seconds to send a whole request body (408), to take each piece of a response
     # (the connection is closed); idle keep-alive connections are closed after
