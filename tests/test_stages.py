@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from api.main import create_app
+from api.service.budgets import RateLimits
 from api.service.settings import Settings
 from ingest.embedding.embed import Embedder
 from ingest.index import stages, store
@@ -119,7 +120,13 @@ def test_the_service_answers_while_a_background_build_adds_the_collections(
     staged_settings: IngestSettings, embedder: Embedder
 ) -> None:
     stages.run(staged_settings, lambda: embedder, until=1)  # what `make run` does before serving
-    settings = Settings(**staged_settings.model_dump(), background_build=True, reload_interval=0.2)
+    # Limits off: the client below searches as fast as it can for minutes.
+    settings = Settings(
+        **staged_settings.model_dump(),
+        background_build=True,
+        reload_interval=0.2,
+        limits=RateLimits(enabled=False),
+    )
     failures: list[str] = []
     served: list[int] = []
     stop = threading.Event()

@@ -9,8 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.feedback_store import FeedbackUnavailable
+from api.http.feedback_store import FeedbackFull, FeedbackUnavailable
+from api.service.budgets import RateLimited, UnknownApiKey
 from api.service.jobs import JobNotFound
+from api.service.streams import ClientStreamsBusy, StreamsBusy
 from ingest.errors import (
     BuildInProgress,
     DocumentNotFound,
@@ -50,6 +52,42 @@ async def _ingest_error(_: Request, exc: Exception) -> JSONResponse:
 async def _feedback_unavailable(_: Request, exc: Exception) -> JSONResponse:
     log.error("%s", exc)  # the cause (a path, a disk error) is for operators, not for clients
     return JSONResponse({"detail": "Chưa lưu được góp ý lúc này, vui lòng thử lại sau."}, status_code=503)
+
+
+async def _feedback_full(_: Request, exc: Exception) -> JSONResponse:
+    log.error("%s", exc)
+    return JSONResponse(
+        {"detail": "Kho góp ý đã đầy, chưa nhận thêm góp ý được. Xin cảm ơn bạn."}, status_code=507
+    )
+
+
+async def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return JSONResponse(
+        {"detail": f"Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau {exc.retry_after} giây."},
+        status_code=429,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def _client_streams_busy(_: Request, __: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "Bạn đang chờ quá nhiều câu trả lời cùng lúc. Vui lòng đợi câu trả lời trước xong."},
+        status_code=429,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _streams_busy(_: Request, __: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "Hệ thống đang trả lời nhiều người cùng lúc. Vui lòng thử lại sau ít giây."},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unknown_api_key(_: Request, __: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "Khóa API không hợp lệ."}, status_code=401)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -97,5 +135,10 @@ def install(app: FastAPI) -> None:
     """Add before any other middleware (see ``UnexpectedErrors``)."""
     app.add_exception_handler(IngestError, _ingest_error)
     app.add_exception_handler(FeedbackUnavailable, _feedback_unavailable)
+    app.add_exception_handler(FeedbackFull, _feedback_full)
+    app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(ClientStreamsBusy, _client_streams_busy)
+    app.add_exception_handler(StreamsBusy, _streams_busy)
+    app.add_exception_handler(UnknownApiKey, _unknown_api_key)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(UnexpectedErrors)

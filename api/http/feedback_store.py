@@ -1,7 +1,9 @@
 """Durable store of citizens' feedback on answers: one SQLite file (WAL), stdlib only.
 
 Each call opens its own connection, so the store is safe to share between the threads that
-serve requests; WAL lets operators read while answers are being rated.
+serve requests; WAL lets operators read while answers are being rated. The store is bounded:
+ratings older than the retention are deleted as new ones come, and past the row cap new ones
+are refused rather than filling the disk.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -28,6 +30,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL,  -- JSON array of citations, as shown to the citizen
     comment TEXT
 );
+CREATE INDEX IF NOT EXISTS feedback_created_at ON feedback (created_at);
 """
 _CITATIONS = TypeAdapter(list[FeedbackCitation])
 
@@ -36,21 +39,45 @@ class FeedbackUnavailable(Exception):
     """The feedback database cannot be opened or written."""
 
 
+class FeedbackFull(Exception):
+    """The store holds its most ratings (``VNLAW_FEEDBACK_MAX_ROWS``)."""
+
+
 class FeedbackStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_rows: int = 100_000, retention_days: int = 365) -> None:
         self.path = path
+        self.max_rows = max_rows
+        self.retention = timedelta(days=retention_days)
         self._ready = False
         self._lock = threading.Lock()
 
     def add(self, item: FeedbackRequest) -> int:
-        """Store one rating and return its id; it is on disk when this returns."""
+        """Store one rating and return its id; it is on disk when this returns.
+
+        Raises ``FeedbackFull`` when the store already holds ``max_rows`` ratings younger than
+        the retention."""
         citations = _CITATIONS.dump_json(item.citations).decode()
-        with self._connect() as conn, conn:
-            cursor = conn.execute(
-                "INSERT INTO feedback (created_at, rating, question, answer, citations, comment)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (_now(), item.rating, item.question, item.answer, citations, item.comment or None),
-            )
+        now = datetime.now(UTC)
+        with self._connect() as conn:
+            # IMMEDIATE: the count and the insert are one step for every worker, so the
+            # workers of one database never pass the cap together.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM feedback WHERE created_at < ?", (_iso(now - self.retention),))
+                held = int(conn.execute("SELECT count(*) FROM feedback").fetchone()[0])
+                if held >= self.max_rows:
+                    conn.execute("COMMIT")  # what the retention removed stays removed
+                    raise FeedbackFull(f"feedback store {self.path} holds its cap of {self.max_rows} rows")
+                cursor = conn.execute(
+                    "INSERT INTO feedback (created_at, rating, question, answer, citations, comment)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (_iso(now), item.rating, item.question, item.answer, citations, item.comment or None),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
@@ -97,8 +124,8 @@ class FeedbackStore:
             self._ready = True
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def _record(row: tuple[int, str, str, str, str, str, str | None]) -> FeedbackRecord:

@@ -29,3 +29,9 @@ def timed(operation: str) -> Iterator[None]:
         yield
     finally:
         LATENCY.labels(operation).observe(time.perf_counter() - start)
+
+
+RATE_LIMITED = Counter(
+    "vnlaw_rate_limited_total", "Requests refused because their client spent a budget.", ["kind"]
+)
+OPEN_STREAMS = Gauge("vnlaw_open_streams", "Answer streams this process holds open.")

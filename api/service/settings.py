@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -21,6 +22,7 @@ from api.retrieval.qamemory import MEMORY_FILE
 from api.retrieval.rerank.stage import RANKER_FILE
 from api.retrieval.terms import DEFAULT_FILE as DEFAULT_TERMS
 from api.retrieval.terms import Terms
+from api.service.budgets import ApiKey, RateLimits
 from ingest.settings import IngestSettings
 
 _T = TypeVar("_T")
@@ -97,6 +99,32 @@ class Settings(IngestSettings):
     # Run the staged build of the corpus and collections in the background (api/service/indexing.py);
     # `make run` and the container turn it on.
     background_build: bool = False
+    # Per-client budgets (api/service/budgets.py), e.g. VNLAW_LIMITS__ASK="30/minute;300/hour";
+    # VNLAW_LIMITS__ENABLED=false for benchmarks and load tests.
+    limits: RateLimits = Field(default_factory=RateLimits)
+    # Services' keys (header X-API-Key), each with its own budgets, as a JSON list:
+    # [{"name": "portal", "key": "...", "ask": "600/minute"}]. Unset: every client is anonymous.
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
+    # client. Empty: the connection's own address is the client, whatever the headers say.
+    trusted_proxies: str = ""
+    # Answer streams a worker holds open at once, in all (beyond: 503) and per client (429).
+    max_streams: int = Field(32, ge=1, le=10_000)
+    max_streams_per_client: int = Field(4, ge=1, le=10_000)
+    # Largest request body but for document uploads (VNLAW_MAX_UPLOAD_BYTES); refused (413)
+    # before anything parses it. The largest valid /feedback body is 0.95 MB as UTF-8, 1.9 MB
+    # with every letter \u-escaped (tests/test_bodies.py).
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    # Slow clients: seconds to send a whole request body (408), to take each piece of a response
+    # (the connection is closed); idle keep-alive connections are closed after
+    # VNLAW_KEEP_ALIVE_TIMEOUT s and connections past VNLAW_MAX_CONNECTIONS get a 503 (uvicorn).
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    send_timeout: float = Field(60.0, gt=0, le=3600)
+    keep_alive_timeout: int = Field(5, ge=1, le=3600)
+    max_connections: int = Field(1000, ge=1)
+    # Feedback storage: at most this many ratings (beyond: 507) and none older than this many days.
+    feedback_max_rows: int = Field(100_000, ge=1)
+    feedback_retention_days: int = Field(365, ge=1)
 
     @field_validator("admin_token")
     @classmethod
@@ -105,6 +133,25 @@ class Settings(IngestSettings):
             len(value.get_secret_value()) < 16 or value.get_secret_value() == "changeme"
         ):
             raise ValueError("VNLAW_ADMIN_TOKEN must be at least 16 characters and not a placeholder")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"VNLAW_TRUSTED_PROXIES: not an address or network: {part!r}") from exc
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _distinct_keys(cls, value: list[ApiKey]) -> list[ApiKey]:
+        if len({k.name for k in value}) < len(value) or len({k.key.get_secret_value() for k in value}) < len(
+            value
+        ):
+            raise ValueError("VNLAW_API_KEYS: each key needs its own name and its own key")
         return value
 
     @field_validator("outside_topics", "qa_memory", "terms", "parties", mode="before")
@@ -163,6 +210,10 @@ class Settings(IngestSettings):
             return None
         key = self.llm_api_key.get_secret_value() if self.llm_api_key else None
         return LLMConfig(self.llm_base_url, self.llm_model, key, self.llm_timeout, self.llm_max_tokens)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

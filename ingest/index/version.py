@@ -4,6 +4,7 @@ and the manifest, in a temp folder renamed into place once everything is written
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import time
@@ -16,7 +17,7 @@ import faiss
 import numpy as np
 
 from ingest.embedding.embed import Embedder, Vectors
-from ingest.errors import IngestError
+from ingest.errors import IndexWriteFailed, IngestError
 from ingest.index import store
 from ingest.index.analysis import analyse
 from ingest.index.buildreport import BuildReport, Log
@@ -37,6 +38,41 @@ def write_version(
 ) -> None:
     assert report.version is not None
     tmp = settings.index_dir / f"{store.TMP_PREFIX}{report.version}"
+    try:
+        _write_version(tmp, settings, report, docs, previous, embedder_factory, log)
+    except (OSError, _FaissWriteError) as exc:
+        free = shutil.disk_usage(settings.index_dir).free
+        # Removed now rather than by the next build: on a full disk it holds the space that
+        # the job's own state and the service's other files still need.
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        # numpy and faiss report a short write without an errno ("10752 requested and 992
+        # written"): the free space tells a full disk from other failures.
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or free < DISK_FULL_BYTES:
+            reason = f"the disk is full ({free:,} bytes free): {reason}"
+        raise IndexWriteFailed(
+            f"cannot write index version {report.version} in {settings.index_dir}: {reason};"
+            " the served version is unchanged"
+        ) from exc
+
+
+DISK_FULL_BYTES = 1 << 20
+
+
+class _FaissWriteError(Exception):
+    """faiss reports a failed write as a RuntimeError holding the C library's message."""
+
+
+def _write_version(
+    tmp: Path,
+    settings: IngestSettings,
+    report: BuildReport,
+    docs: list[ParsedDocument | str],
+    previous: Previous | None,
+    embedder_factory: Callable[[], Embedder] | None,
+    log: Log,
+) -> None:
+    assert report.version is not None
     (tmp / "texts").mkdir(parents=True)
     all_units: list[dict[str, Any]] = []
     all_tokens: list[list[str]] = []
@@ -110,7 +146,10 @@ def _write_files(tmp: Path, units: list[dict[str, Any]], tokens: list[list[str]]
     if len(matrix):
         dense.train(matrix)
         dense.add(matrix)
-    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    try:
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+    except RuntimeError as exc:
+        raise _FaissWriteError(str(exc).strip().splitlines()[-1]) from exc
     lexical = bm25s.BM25()
     lexical.index(tokens or [[]], show_progress=False)
     lexical.save(str(tmp / "lexical"), show_progress=False)

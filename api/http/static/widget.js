@@ -767,7 +767,8 @@
         return { title: "Kết nối bị gián đoạn trước khi nhận đủ câu trả lời.", detail: "Vui lòng thử lại." };
       case "http":
         return {
-          title: error.status === 503 ? "Hệ thống đang tạm thời chưa sẵn sàng."
+          title: error.status === 429 ? "Bạn đã gửi nhiều câu hỏi trong thời gian ngắn."
+            : error.status === 503 ? "Hệ thống đang tạm thời chưa sẵn sàng."
             : error.status >= 500 ? "Máy chủ gặp lỗi khi xử lý câu hỏi."
             : "Máy chủ không nhận câu hỏi này.",
           detail: error.detail ? "Chi tiết: " + error.detail : "Mã lỗi " + error.status + ".",
