@@ -18,7 +18,7 @@ from api.retrieval.parties import Parties
 from api.retrieval.qamemory import QaMemory
 from api.retrieval.question import STOPWORDS, Question
 from api.retrieval.references import Reference, ReferenceFinder
-from api.retrieval.scores import Mask, best
+from api.retrieval.scores import Mask, Scores, best
 from api.retrieval.signals.base import Signal
 from api.retrieval.signals.bm25 import BM25
 from api.retrieval.signals.core import CoreCorpus
@@ -48,6 +48,9 @@ class Hit:
     score: float
     direct: bool = False
     verdict: Verdict = Verdict.SILENT  # how the unit's conditions meet the question's facts
+    # Units of the same list shown and cited with this one (the points under a lead-in clause);
+    # set by the answer, never by retrieval.
+    items: tuple[Unit, ...] = ()
 
 
 @dataclass
@@ -58,6 +61,10 @@ class SearchResult:
     top_dense: float = 0.0
     top_outside: float = -1.0  # cosine to the nearest topic the corpus does not hold
     top_subject: float = 1.0  # cosine to the heading of the best unit's article
+    # What the answer weighs the clauses of a retrieved article by: the question's vector and
+    # the fused score of every unit (row order; empty when no unit was scored).
+    vector: Vectors | None = None
+    unit_scores: Scores | None = None
 
 
 def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str], ...]) -> bool:
@@ -136,6 +143,7 @@ class Retriever:
         if q.allowed.any():
             fused = fuse([(s, self.weights.of(s.name)) for s in self.signals], q, self.index, self.weights)
             result.top_dense = float(fused.features["dense"][q.allowed].max())
+            result.vector, result.unit_scores = q.vector, fused.units
             result.hits = self._collect(fused, q.allowed, fetch)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(q.vector)
