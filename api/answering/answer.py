@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,9 +20,10 @@ from api.answering.generate import (
     stream_chat,
 )
 from api.answering.grounding import check, content_words
+from api.answering.partial import partial_note
 from api.retrieval.facts import Verdict
 from api.retrieval.filters import Filters
-from api.retrieval.index import LoadedIndex
+from api.retrieval.index import Document, LoadedIndex
 from api.retrieval.retriever import Hit, Retriever, SearchResult
 from ingest.structure.quantities import quantities
 from ingest.structure.units import Unit
@@ -153,25 +154,29 @@ def extractive(result: SearchResult, index: LoadedIndex) -> Answer:
         hits = [h for h in result.hits[:MAX_CITED] if h.score >= MIN_SHARE_OF_FIRST * first]
     else:
         hits = [h for h in result.hits if h.direct][:MAX_CITED]
-    evidence = Evidence(result, index)
-    cited = arrange(hits, index, evidence, MAX_CITED)
-    lines = []
-    for n, hit in enumerate(cited, 1):
-        if hit.items:
-            shown = f"{_trimmed(_last_sentence(body(hit.unit)))} {_listed(hit.items, evidence)}"
-        else:
-            sentence = best_sentence(statement(hit.unit), evidence.words, evidence.wanted)
-            lead = lead_in(index, hit.unit)
-            shown = f"{lead} … {sentence}" if lead else sentence
-        # A clause whose conditions exclude the question's facts (another amount, another age)
-        # is shown only after those that fit, and said to be about other cases.
-        other = " (trường hợp khác)" if hit.verdict is Verdict.EXCLUDES else ""
-        lines.append(f"- {hit.unit.label}{other}: {shown} [{n}]")
+    evidence = Evidence.of_result(result, index)
+    cited = arrange(hits, index.documents, evidence, MAX_CITED)
+    lines = [f"- {bullet(index.documents, hit, evidence)} [{n}]" for n, hit in enumerate(cited, 1)]
     intro = "Theo các quy định liên quan:" if len(cited) > 1 else "Theo quy định:"
-    missing = partial_note(index, cited, evidence)
+    missing = partial_note(index.documents, cited, evidence)
     if missing:
         intro = f"{missing}\nNhững quy định gần nhất hiện có:"
     return Answer("\n".join([intro, *lines]), cited, False)
+
+
+def bullet(documents: Mapping[str, Document], hit: Hit, evidence: Evidence) -> str:
+    """One cited unit as the answer shows it, without its marker: its label, then a lead-in
+    with the items shown under it, or the sentence that answers (after its lead-in)."""
+    if hit.items:
+        shown = f"{_trimmed(_last_sentence(body(hit.unit)))} {_listed(hit.items, evidence)}"
+    else:
+        sentence = best_sentence(statement(hit.unit), evidence.words, evidence.wanted)
+        lead = lead_in(documents, hit.unit)
+        shown = f"{lead} … {sentence}" if lead else sentence
+    # A clause whose conditions exclude the question's facts (another amount, another age)
+    # is shown only after those that fit, and said to be about other cases.
+    other = " (trường hợp khác)" if hit.verdict is Verdict.EXCLUDES else ""
+    return f"{hit.unit.label}{other}: {shown}"
 
 
 def _listed(items: Sequence[Unit], evidence: Evidence) -> str:
@@ -185,31 +190,6 @@ def _listed(items: Sequence[Unit], evidence: Evidence) -> str:
         sentence = best_sentence(body(item), evidence.words, evidence.wanted)
         shown.append(f"{marker} {_shortened(sentence, limit)}")
     return " ".join(shown)
-
-
-def partial_note(index: LoadedIndex, cited: Sequence[Hit], evidence: Evidence) -> str:
-    """What to tell a reader when the leading document is partial and what it holds does not
-    meet the question: the figure asked for is stated by none of its cited units, or none of
-    the question's own words (beyond the document's title) is in them."""
-    if not cited:
-        return ""
-    meta = index.documents[cited[0].unit.doc_id].meta
-    if not meta.partial:
-        return ""
-    shown = [u for h in cited if h.unit.doc_id == meta.doc_id for u in (h.unit, *h.items)]
-    if evidence.wanted:
-        met = any(evidence.wanted & set(u.figures) for u in shown)
-    else:
-        title = content_words(normalize_query(meta.title).lower())
-        words = content_words(normalize_query(" ".join(f"{u.heading} {u.text}" for u in shown)).lower())
-        met = bool((evidence.words - title) & words)
-    if met:
-        return ""
-    name = f"{meta.title} {meta.number}" if meta.number and meta.number not in meta.title else meta.title
-    return (
-        f"Lưu ý: kho tra cứu chỉ có một phần của {name}, và phần đó không nêu điều bạn hỏi; "
-        f"quy định trả lời có thể nằm ở phần còn thiếu. Hãy tra toàn văn {name} trước khi áp dụng."
-    )
 
 
 def supported(result: SearchResult, abstention: Abstention) -> bool:
@@ -243,11 +223,11 @@ def holdings(index: LoadedIndex) -> str:
     return f"{len(metas):,} văn bản".replace(",", ".") + f" ({counts})"
 
 
-def lead_in(index: LoadedIndex, unit: Unit) -> str:
+def lead_in(documents: Mapping[str, Document], unit: Unit) -> str:
     """The sentence a list item completes ("Phạm tội thuộc một trong các trường hợp sau đây,
     thì bị phạt tù từ 02 năm đến 07 năm:"): without it a point or clause often says nothing
     of what the question asks (the penalty, the limit)."""
-    lead = lead_in_of(index.documents[unit.doc_id], unit)
+    lead = lead_in_of(documents[unit.doc_id], unit)
     return _trimmed(_last_sentence(body(lead))) if lead is not None else ""
 
 

@@ -17,8 +17,8 @@ article, in the retrieval's article order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -88,26 +88,31 @@ def lead_in_of(doc: Document, unit: Unit) -> Unit | None:
     return above if above is not None and opens_list(above) else None
 
 
+@dataclass(frozen=True)
 class Evidence:
-    """How well each unit meets the question: states a figure of the kind asked, its fused
-    score (lexical and dense, the first stage's), its cosine; and the question's words."""
+    """How well each unit meets the question: whether it states a figure of the kind asked,
+    then ``score`` (its fused lexical and dense score, then its cosine); and the question's
+    words."""
 
-    def __init__(self, result: SearchResult, index: LoadedIndex) -> None:
-        self.index = index
-        self.scores = result.unit_scores
-        self.vector = result.vector
-        self.words = content_words(result.query.lower())
-        self.wanted = asked_dims(result.query)
+    words: set[str]
+    wanted: frozenset[str]
+    score: Callable[[Unit], tuple[float, float]]
+
+    @classmethod
+    def of_result(cls, result: SearchResult, index: LoadedIndex) -> Evidence:
+        def score(unit: Unit) -> tuple[float, float]:
+            row = index.row_of.get(unit.uid)
+            if row is None or result.unit_scores is None or result.vector is None:
+                return -np.inf, -np.inf
+            return float(result.unit_scores[row]), float(index.vectors[row] @ result.vector)
+
+        return cls(content_words(result.query.lower()), asked_dims(result.query), score)
 
     def states(self, unit: Unit) -> bool:
         return bool(self.wanted & set(unit.figures))
 
     def of(self, unit: Unit) -> tuple[bool, float, float]:
-        states = self.states(unit)
-        row = self.index.row_of.get(unit.uid)
-        if row is None or self.scores is None or self.vector is None:
-            return states, -np.inf, -np.inf
-        return states, float(self.scores[row]), float(self.index.vectors[row] @ self.vector)
+        return (self.states(unit), *self.score(unit))
 
     def overlap(self, unit: Unit, lead: Unit) -> int:
         """The question's words in ``unit`` that its lead-in and its article's heading (what
@@ -120,12 +125,14 @@ def words_of(unit: Unit) -> set[str]:
     return content_words(normalize_query(body(unit)).lower())
 
 
-def arrange(hits: Sequence[Hit], index: LoadedIndex, evidence: Evidence, limit: int) -> list[Hit]:
+def arrange(
+    hits: Sequence[Hit], documents: Mapping[str, Document], evidence: Evidence, limit: int
+) -> list[Hit]:
     """The bullets for ``hits`` (the cited units, best article first), at most ``limit``: each
     a hit whose unit is shown, or a lead-in whose ``items`` are shown under it."""
     bullets: list[Hit] = []
     for group in _by_article(hits):
-        bullets += _article_bullets(group, index.documents[group[0].unit.doc_id], evidence)
+        bullets += _article_bullets(group, documents[group[0].unit.doc_id], evidence)
         if len(bullets) >= limit:
             break
     return bullets[:limit]
