@@ -184,3 +184,19 @@ def test_a_partial_text_that_states_what_is_asked_answers_without_a_note() -> No
         partial_note({LAO_DONG: complete}, [Hit(clause, 1.0)], evidence("Nghỉ phép năm bao nhiêu ngày?"))
         == ""
     )
+
+
+def test_a_lead_in_whose_own_amount_applies_leads_with_the_cases_it_leaves_open() -> None:
+    # 3 triệu lies in khoản 1's "từ 2.000.000 đồng đến dưới 50.000.000 đồng"; its points are
+    # the cases that make a smaller theft a crime, not what the amount needs.
+    doc = code("bo-luat-hinh-su-2015")
+    hits = [
+        Hit(unit(doc, "Khoản 1 Điều 173"), 2.0, verdict=Verdict.APPLIES),
+        Hit(unit(doc, "Điểm c khoản 1 Điều 173"), 2.0),
+    ]
+    asked = evidence("Trộm cắp tài sản 3 triệu đồng bị phạt tù bao lâu?")
+    bullets = arrange(hits, {"bo-luat-hinh-su-2015": doc}, asked, 3)
+    assert shown(bullets) == [("Khoản 1 Điều 173", ["a", "b", "c", "d"])]
+    assert bullets[0].verdict is Verdict.APPLIES
+    text = bullet({"bo-luat-hinh-su-2015": doc}, bullets[0], asked)
+    assert "phạt tù từ 06 tháng đến 03 năm: a) Đã bị xử phạt vi phạm hành chính" in text

@@ -183,11 +183,17 @@ def _list_bullet(lead: Unit, members: list[Hit], doc: Document, evidence: Eviden
     items = children(doc, lead)
     found = [h for h in members if h.unit.uid != lead.uid]
     first = found[0] if found else members[0]
-    if facts:
+    applying = [h.unit for h in found if h.verdict is Verdict.APPLIES]
+    lead_applies = any(h.unit.uid == lead.uid and h.verdict is Verdict.APPLIES for h in members)
+    if facts and applying:
         # The facts' order puts the tightest applying item first: that one applies.
-        applying = [h.unit for h in found if h.verdict is Verdict.APPLIES]
-        chosen = applying[:1] or [h.unit for h in found]
+        chosen = applying[:1]
+    elif facts and not lead_applies:
+        chosen = [h.unit for h in found]
     elif len(items) <= MAX_LIST_ITEMS and not any(only_lead_in(u) and children(doc, u) for u in items):
+        # No facts, or facts met by the lead-in's own condition ("trị giá từ 2.000.000 đồng
+        # ... hoặc dưới 2.000.000 đồng nhưng thuộc một trong các trường hợp sau đây"): the
+        # items are the alternatives it leaves open.
         chosen = _narrowed(lead, items, evidence) or items
     else:
         chosen = [h.unit for h in found]
@@ -197,7 +203,8 @@ def _list_bullet(lead: Unit, members: list[Hit], doc: Document, evidence: Eviden
         # One item: it is what is cited, its lead-in shown as its intro.
         hit = next((h for h in found if h.unit.uid == chosen[0].uid), None)
         return hit or replace(first, unit=chosen[0], items=())
-    return replace(first, unit=lead, items=tuple(_in_order(items, chosen)))
+    base = next((h for h in members if h.unit.uid == lead.uid), first)
+    return replace(base, unit=lead, items=tuple(_in_order(items, chosen)))
 
 
 def _narrowed(lead: Unit, items: list[Unit], evidence: Evidence) -> list[Unit]:
