@@ -118,3 +118,23 @@ def test_an_answer_cites_no_passage_far_weaker_than_the_first(client: TestClient
     labels = [c["label"] for c in body["citations"]]
     assert labels
     assert all("131/QĐ-TTg" in label for label in labels)
+
+
+def test_a_lead_in_answers_with_the_cases_under_it(client: TestClient) -> None:
+    question = "Người lao động được nghỉ việc riêng mà vẫn hưởng nguyên lương trong những trường hợp nào?"
+    body = client.post("/ask", json={"question": question}).json()
+    first = body["citations"][0]
+    assert first["label"] == "Khoản 1 Điều 115 Bộ luật Lao động 2019"
+    bullet = body["answer"].splitlines()[1]
+    assert "trong trường hợp sau đây: a) Kết hôn: nghỉ 03 ngày; b) Con đẻ, con nuôi kết hôn" in bullet
+    # The citation quotes what the bullet shows: the lead-in and its points.
+    assert first["quote"].startswith("1. Người lao động được nghỉ việc riêng")
+    assert "\nc) Cha đẻ, mẹ đẻ" in first["quote"]
+
+
+def test_the_limits_of_every_kind_of_job_are_shown_when_the_question_names_none(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "Thời gian thử việc tối đa là bao lâu?"}).json()
+    bullet = body["answer"].splitlines()[1]
+    assert bullet.startswith("- Điều 25 Bộ luật Lao động 2019:")
+    for days in ("180 ngày", "60 ngày", "30 ngày", "06 ngày làm việc"):
+        assert days in bullet

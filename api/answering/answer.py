@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from api.answering.clauses import Evidence, arrange, body, lead_in_of, statement
 from api.answering.generate import (
     GeneratorFailed,
     LLMConfig,
@@ -19,9 +20,10 @@ from api.answering.generate import (
     stream_chat,
 )
 from api.answering.grounding import check, content_words
-from api.retrieval.facts import Verdict, asked_dims
+from api.answering.partial import partial_note
+from api.retrieval.facts import Verdict
 from api.retrieval.filters import Filters
-from api.retrieval.index import LoadedIndex
+from api.retrieval.index import Document, LoadedIndex
 from api.retrieval.retriever import Hit, Retriever, SearchResult
 from ingest.structure.quantities import quantities
 from ingest.structure.units import Unit
@@ -40,6 +42,8 @@ MAX_CITED = 3
 # 0.259 -> 0.262, recall unchanged; 0.6 and above cost held-out recall (README).
 MIN_SHARE_OF_FIRST = 0.5
 MAX_SENTENCE_CHARS = 420
+# Each item of a list shown whole: up to eight of them share one bullet.
+MAX_ITEM_CHARS = 200
 MAX_QUOTE_CHARS = 2400
 MAX_TITLES_LISTED = 12
 
@@ -147,21 +151,45 @@ def answer_stream(
 def extractive(result: SearchResult, index: LoadedIndex) -> Answer:
     if result.reference is None:
         first = result.hits[0].score
-        cited = [h for h in result.hits[:MAX_CITED] if h.score >= MIN_SHARE_OF_FIRST * first]
+        hits = [h for h in result.hits[:MAX_CITED] if h.score >= MIN_SHARE_OF_FIRST * first]
     else:
-        cited = [h for h in result.hits if h.direct][:MAX_CITED]
-    words = content_words(result.query.lower())
-    wanted = asked_dims(result.query)
-    lines = []
-    for n, hit in enumerate(cited, 1):
-        sentence = best_sentence(body(hit.unit), words, wanted)
-        lead = lead_in(index, hit.unit)
-        # A clause whose conditions exclude the question's facts (another amount, another age)
-        # is shown only after those that fit, and said to be about other cases.
-        other = " (trường hợp khác)" if hit.verdict is Verdict.EXCLUDES else ""
-        lines.append(f"- {hit.unit.label}{other}: {f'{lead} … ' if lead else ''}{sentence} [{n}]")
+        hits = [h for h in result.hits if h.direct][:MAX_CITED]
+    evidence = Evidence.of_result(result, index)
+    cited = arrange(hits, index.documents, evidence, MAX_CITED)
+    lines = [f"- {bullet(index.documents, hit, evidence)} [{n}]" for n, hit in enumerate(cited, 1)]
     intro = "Theo các quy định liên quan:" if len(cited) > 1 else "Theo quy định:"
+    missing = partial_note(index.documents, cited, evidence)
+    if missing:
+        intro = f"{missing}\nNhững quy định gần nhất hiện có:"
     return Answer("\n".join([intro, *lines]), cited, False)
+
+
+def bullet(documents: Mapping[str, Document], hit: Hit, evidence: Evidence) -> str:
+    """One cited unit as the answer shows it, without its marker: its label, then a lead-in
+    with the items shown under it, or the sentence that answers (after its lead-in)."""
+    if hit.items:
+        shown = f"{_trimmed(_last_sentence(body(hit.unit)))} {_listed(hit.items, evidence)}"
+    else:
+        sentence = best_sentence(statement(hit.unit), evidence.words, evidence.wanted)
+        lead = lead_in(documents, hit.unit)
+        shown = f"{lead} … {sentence}" if lead else sentence
+    # A clause whose conditions exclude the question's facts (another amount, another age)
+    # is shown only after those that fit, and said to be about other cases.
+    other = " (trường hợp khác)" if hit.verdict is Verdict.EXCLUDES else ""
+    return f"{hit.unit.label}{other}: {shown}"
+
+
+def _listed(items: Sequence[Unit], evidence: Evidence) -> str:
+    """The items of a list, each with its enumerator and its best sentence, shortened when
+    several share the bullet."""
+    limit = MAX_SENTENCE_CHARS if len(items) == 1 else MAX_ITEM_CHARS
+    shown = []
+    for item in items:
+        number = item.path[-1][1]
+        marker = f"{number})" if item.kind == "diem" else f"{number}."
+        sentence = best_sentence(body(item), evidence.words, evidence.wanted)
+        shown.append(f"{marker} {_shortened(sentence, limit)}")
+    return " ".join(shown)
 
 
 def supported(result: SearchResult, abstention: Abstention) -> bool:
@@ -195,29 +223,18 @@ def holdings(index: LoadedIndex) -> str:
     return f"{len(metas):,} văn bản".replace(",", ".") + f" ({counts})"
 
 
-def body(unit: Unit) -> str:
-    """The unit's text without its heading line ("Điều 25. Thời gian thử việc"), which names
-    the subject but answers nothing; the heading itself when there is nothing else."""
-    if unit.heading and unit.text.startswith(unit.heading):
-        return unit.text[len(unit.heading) :].strip() or unit.text
-    return unit.text
-
-
-def lead_in(index: LoadedIndex, unit: Unit) -> str:
+def lead_in(documents: Mapping[str, Document], unit: Unit) -> str:
     """The sentence a list item completes ("Phạm tội thuộc một trong các trường hợp sau đây,
     thì bị phạt tù từ 02 năm đến 07 năm:"): without it a point or clause often says nothing
     of what the question asks (the penalty, the limit)."""
-    if unit.kind == "diem":
-        text = unit.intro
-    elif unit.kind == "khoan" and (article := index.documents[unit.doc_id].article_of(unit)):
-        text = body(article)
-    else:
-        return ""
+    lead = lead_in_of(documents[unit.doc_id], unit)
+    return _trimmed(_last_sentence(body(lead))) if lead is not None else ""
+
+
+def _last_sentence(text: str) -> str:
     text = text.strip()
-    if not text.endswith(":"):
-        return ""
     start, end = (sentence_spans(text) or [(0, len(text))])[-1]
-    return _trimmed(text[start:end].strip())
+    return text[start:end].strip()
 
 
 def best_sentence(text: str, words: set[str], wanted: frozenset[str] = frozenset()) -> str:
@@ -230,7 +247,9 @@ def best_sentence(text: str, words: set[str], wanted: frozenset[str] = frozenset
         sentence = text[start:end]
         overlap = len(words & content_words(normalize_query(sentence).lower()))
         figures = [q.end for q in quantities(sentence) if q.dim in wanted]
-        scored.append((bool(figures), overlap, -i, sentence, figures[-1] if figures else 0))
+        # A sentence announcing what follows ("... như sau:") says nothing by itself.
+        says = not sentence.rstrip().endswith(":")
+        scored.append((bool(figures), says, overlap, -i, sentence, figures[-1] if figures else 0))
     *_, best, figure_end = max(scored)
     return _trimmed(best, figure_end)
 

@@ -19,7 +19,8 @@ def to_citation(retriever: Retriever, hit: Hit) -> Citation:
         path=list(hit.unit.path),
         label=hit.unit.label,
         heading=hit.unit.heading,
-        quote=quote(hit.unit.text),
+        # A lead-in cited with the items the answer shows under it quotes them all.
+        quote=quote("\n".join(u.text for u in (hit.unit, *hit.items))),
         score=round(hit.score, 4),
         status=meta.status,
         partial=meta.partial,

@@ -71,6 +71,11 @@ class LoadedIndex:
         return article_doc
 
     @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Unit uid → its row, for the searchable units."""
+        return {u.uid: row for row, u in enumerate(self.rows)}
+
+    @cached_property
     def headings(self) -> dict[int, str]:
         """Article position → its heading, read once for the signals that read headings."""
         headings: dict[int, str] = {}

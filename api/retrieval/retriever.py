@@ -22,7 +22,7 @@ from api.retrieval.question import STOPWORDS, Question
 from api.retrieval.references import Reference, ReferenceFinder
 from api.retrieval.rerank.features import ArticleFeatures, Positions
 from api.retrieval.rerank.stage import SecondStage
-from api.retrieval.scores import Mask, best
+from api.retrieval.scores import Mask, Scores, best
 from api.retrieval.signals.base import Signal
 from api.retrieval.signals.bm25 import BM25
 from api.retrieval.signals.core import CoreCorpus
@@ -53,6 +53,9 @@ class Hit:
     score: float
     direct: bool = False
     verdict: Verdict = Verdict.SILENT  # how the unit's conditions meet the question's facts
+    # Units of the same list shown and cited with this one (the points under a lead-in clause);
+    # set by the answer, never by retrieval.
+    items: tuple[Unit, ...] = ()
 
 
 @dataclass
@@ -64,6 +67,10 @@ class SearchResult:
     top_outside: float = -1.0  # cosine to the nearest topic the corpus does not hold
     top_subject: float = 1.0  # cosine to the heading of the best unit's article
     ranking: str = FIRST_STAGE  # which model ordered the hits: the first stage or a second stage's id
+    # What the answer weighs the clauses of a retrieved article by: the question's vector and
+    # the fused score of every unit (row order; empty when no unit was scored).
+    vector: Vectors | None = None
+    unit_scores: Scores | None = None
 
 
 def _path_matches(path: tuple[tuple[str, str], ...], ref: tuple[tuple[str, str], ...]) -> bool:
@@ -145,6 +152,7 @@ class Retriever:
         if q.allowed.any():
             fused = self.fused(q)
             result.top_dense = float(fused.features["dense"][q.allowed].max())
+            result.vector, result.unit_scores = q.vector, fused.units
             reordered: Positions = np.zeros(0, dtype=np.intp)
             if self.second_stage is not None:
                 fused, reordered = self._second_stage(self.second_stage, q, fused)

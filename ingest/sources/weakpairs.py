@@ -27,6 +27,9 @@ Split = Literal["train", "heldout"]
 class Citation:
     doc_id: str
     article: str
+    # The clause and point the answer quotes, when it names them (``api.eval.clauses``).
+    clause: str | None = None
+    point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,17 @@ def split_of(question: str) -> Split:
 
 def read_pairs(path: Path) -> list[Pair]:
     def pair(_: int, row: dict[str, Any]) -> Pair:
-        cited = tuple(Citation(str(c["doc_id"]), str(c["article"])) for c in row["cited"])
+        cited = tuple(
+            Citation(str(c["doc_id"]), str(c["article"]), _named(c.get("clause")), _named(c.get("point")))
+            for c in row["cited"]
+        )
         return Pair(display_form(row["question"]).strip(), cited)
 
     return read_jsonl(path, pair)
+
+
+def _named(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def in_split(pairs: Iterable[Pair], split: Split) -> list[Pair]:
