@@ -15,6 +15,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VNLAW_BACKGROUND_BUILD=true
 
 WORKDIR /app
+# LightGBM's wheel links the system's OpenMP runtime.
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock ./
 # The CPU wheel of torch, first: the default PyPI wheel bundles CUDA (several GB).
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \

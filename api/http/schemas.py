@@ -107,12 +107,14 @@ class Citation(BaseModel):
 
 class SearchResponse(BaseModel):
     results: list[Citation]
+    ranking: str  # which model ordered them: "first-stage" or the second stage's id
 
 
 class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
     abstained: bool
+    ranking: str  # which model ordered the citations: "first-stage" or the second stage's id
 
 
 class OutlineItem(BaseModel):

@@ -128,6 +128,11 @@ class Retriever:
         self.second_stage = second_stage
         self.candidates = ArticleFeatures(index, self.weights.candidates)
 
+    @property
+    def ranking(self) -> str:
+        """Which model orders this retriever's hits: the first stage or the second stage's id."""
+        return self.second_stage.id if self.second_stage is not None else FIRST_STAGE
+
     def analyse(self, question: str, filters: Filters | None = None) -> Question:
         """``question`` as the signals read it, over the rows ``filters`` allow."""
         asked = normalize_query(question)
@@ -148,7 +153,7 @@ class Retriever:
         q = self.analyse(question, filters)
         # With facts to apply, the clauses of the first few articles are weighed, whatever top_k.
         fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if q.facts else top_k
-        result = SearchResult(q.query, [])
+        result = SearchResult(q.query, [], ranking=self.ranking)
         if q.allowed.any():
             fused = self.fused(q)
             result.top_dense = float(fused.features["dense"][q.allowed].max())
@@ -156,7 +161,6 @@ class Retriever:
             reordered: Positions = np.zeros(0, dtype=np.intp)
             if self.second_stage is not None:
                 fused, reordered = self._second_stage(self.second_stage, q, fused)
-                result.ranking = self.second_stage.id
             result.hits = self._collect(fused, q.allowed, fetch, reordered)
         if self.outside is not None:
             result.top_outside = self.outside.similarity(q.vector)

@@ -73,6 +73,7 @@ def _response(retriever: Retriever, result: Answer) -> AskResponse:
         answer=result.text,
         citations=[to_citation(retriever, h) for h in result.cited],
         abstained=result.abstained,
+        ranking=retriever.ranking,
     )
 
 

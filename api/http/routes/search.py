@@ -18,4 +18,4 @@ router = APIRouter(tags=["search"])
 def search(body: SearchRequest, retriever: RetrieverDep) -> SearchResponse:
     with timed("search"):
         result = retriever.search(body.query, top_k=body.top_k, filters=core_filters(retriever, body.filters))
-    return SearchResponse(results=[to_citation(retriever, h) for h in result.hits])
+    return SearchResponse(results=[to_citation(retriever, h) for h in result.hits], ranking=result.ranking)
