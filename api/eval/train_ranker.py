@@ -76,6 +76,12 @@ class Groups:
         self.labels.append(labels)
         self.keys.append(key)
 
+    def extend(self, other: Groups) -> None:
+        self.rows += other.rows
+        self.labels += other.labels
+        self.keys += other.keys
+        self.unusable += other.unusable
+
     def select(self, keep: list[bool]) -> tuple[Matrix, npt.NDArray[np.float32], list[int]]:
         chosen = [i for i, k in enumerate(keep) if k]
         if not chosen:
@@ -200,10 +206,7 @@ def main(
         for folder in index_dir:
             before = len(groups.keys)
             found = collect(Settings(index_dir=folder, rerank="off"), pairs, extra, depth)
-            groups.rows += found.rows
-            groups.labels += found.labels
-            groups.keys += found.keys
-            groups.unusable += found.unusable
+            groups.extend(found)
             sources["indexes"][str(folder)] = len(groups.keys) - before
             print(f"{folder}: {len(groups.keys) - before} questions with a cited candidate", flush=True)
         card = fit(groups, out, depth, sources)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -126,7 +127,12 @@ class Retriever:
         ]
         self._headings: dict[str, Vectors] = {}
         self.second_stage = second_stage
-        self.candidates = ArticleFeatures(index, self.weights.candidates)
+
+    @cached_property
+    def candidates(self) -> ArticleFeatures:
+        """What a second stage reads of the index: built on first use (an argsort of every
+        row), so a retriever with the second stage off never pays for it."""
+        return ArticleFeatures(self.index, self.weights.candidates)
 
     @property
     def ranking(self) -> str:

@@ -69,7 +69,8 @@ class ArticleFeatures:
             np.float64
         )
         allowed = question.allowed
-        unit_rows = [r[allowed[r]] for r in map(self.rows_of, candidates)]
+        article_rows = [self.rows_of(int(a)) for a in candidates]
+        unit_rows = [r[allowed[r]] for r in article_rows]
         for name in UNIT_SIGNALS:
             term = fused.terms.get(name)
             columns[name] = (
@@ -94,7 +95,7 @@ class ArticleFeatures:
         heading_words = [self._words(int(a)) for a in candidates]
         columns["heading_asked"] = np.array([len(asked & h) / max(1, len(asked)) for h in heading_words])
         columns["heading_met"] = np.array([len(asked & h) / max(1, len(h)) for h in heading_words])
-        columns["article_units"] = np.array([math.log1p(len(r)) for r in map(self.rows_of, candidates)])
+        columns["article_units"] = np.array([math.log1p(len(r)) for r in article_rows])
         columns["article_position"] = self._position[candidates]
         return np.column_stack([columns[f] for f in FEATURES]).astype(np.float32)
 
