@@ -7,6 +7,7 @@ names, where it sits in its document).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import numpy.typing as npt
@@ -16,14 +17,26 @@ from api.retrieval.headings import subject
 from api.retrieval.index import LoadedIndex
 from api.retrieval.question import STOPWORDS, Question
 from api.retrieval.scores import best
+from ingest.structure.units import DocumentMeta
+from ingest.text.normalize import normalize_query
 from ingest.text.segment import tokenize
 
 Matrix = npt.NDArray[np.float32]  # one row per candidate, one column per feature
 Positions = npt.NDArray[np.intp]
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 # The unit-level signals, folded to an article by its best allowed unit.
 UNIT_SIGNALS = ("lexical", "dense")
-ARTICLE_SIGNALS = ("articles", "cited_types", "core", "documents", "memory", "figures", "crimes", "parties")
+ARTICLE_SIGNALS = (
+    "articles",
+    "cited_types",
+    "core",
+    "documents",
+    "memory",
+    "figures",
+    "crimes",
+    "parties",
+)
 # Each signal's value and its gap to the best candidate, then the article's own features. A
 # signal the retriever does not have (no document prior) is NaN, which the trees route apart.
 FEATURES = (
@@ -39,6 +52,15 @@ FEATURES = (
     "heading_met",  # share of the heading's words in the question
     "article_units",
     "article_position",  # 0 for a document's first article, 1 for its last
+    "lexical_rank",
+    "dense_rank",
+    # The article's document among the candidates': how many of its articles are there, how
+    # far its best one falls behind the best candidate, its rank among their documents.
+    "doc_share",
+    "doc_gap",
+    "doc_rank",
+    "doc_title_asked",  # share of the question's words in the document's title
+    "doc_year_gap",  # its year minus the newest candidate document's (NaN when unknown)
 )
 
 
@@ -55,6 +77,9 @@ class ArticleFeatures:
         self._starts = np.concatenate([[0], np.cumsum(counts)])
         self._position = self._article_positions()
         self._heading_words: dict[int, frozenset[str]] = {}
+        self._doc = index.article_doc
+        self._year = np.array([_year(index.documents[d].meta) for d in index.doc_ids])
+        self._title_words: dict[int, frozenset[str]] = {}
 
     def rows_of(self, article: int) -> Positions:
         rows: Positions = self._rows[self._starts[article] : self._starts[article + 1]]
@@ -65,9 +90,7 @@ class ArticleFeatures:
         columns: dict[str, npt.NDArray[np.float64]] = {}
         fused_scores = fused.articles[candidates].astype(np.float64)
         columns["fused"] = fused_scores
-        columns["fused_rank"] = np.argsort(np.argsort(-fused_scores, kind="stable"), kind="stable").astype(
-            np.float64
-        )
+        columns["fused_rank"] = _ranks(fused_scores)
         allowed = question.allowed
         article_rows = [self.rows_of(int(a)) for a in candidates]
         unit_rows = [r[allowed[r]] for r in article_rows]
@@ -97,6 +120,19 @@ class ArticleFeatures:
         columns["heading_met"] = np.array([len(asked & h) / max(1, len(h)) for h in heading_words])
         columns["article_units"] = np.array([math.log1p(len(r)) for r in article_rows])
         columns["article_position"] = self._position[candidates]
+        for name in UNIT_SIGNALS:
+            columns[f"{name}_rank"] = _ranks(columns[name])
+        docs = self._doc[candidates]
+        _, doc_of, counts = np.unique(docs, return_inverse=True, return_counts=True)
+        doc_best = np.full(len(counts), -np.inf)
+        np.maximum.at(doc_best, doc_of, fused_scores)
+        columns["doc_share"] = counts[doc_of] / max(1, n)
+        columns["doc_gap"] = doc_best[doc_of] - (fused_scores.max() if n else 0.0)
+        columns["doc_rank"] = _ranks(doc_best)[doc_of]
+        title_words = [self._titled(int(d)) for d in docs]
+        columns["doc_title_asked"] = np.array([len(asked & t) / max(1, len(asked)) for t in title_words])
+        years = self._year[docs]
+        columns["doc_year_gap"] = years - np.nanmax(years) if np.isfinite(years).any() else years
         return np.column_stack([columns[f] for f in FEATURES]).astype(np.float32)
 
     def _words(self, article: int) -> frozenset[str]:
@@ -104,6 +140,13 @@ class ArticleFeatures:
         if words is None:
             heading = subject(self.index.headings.get(article, ""))
             words = self._heading_words[article] = frozenset(tokenize(heading)) - STOPWORDS
+        return words
+
+    def _titled(self, doc: int) -> frozenset[str]:
+        words = self._title_words.get(doc)
+        if words is None:
+            title = self.index.documents[self.index.doc_ids[doc]].meta.title
+            words = self._title_words[doc] = frozenset(tokenize(normalize_query(title))) - STOPWORDS
         return words
 
     def _article_positions(self) -> npt.NDArray[np.float64]:
@@ -115,3 +158,20 @@ class ArticleFeatures:
         position = np.zeros(len(doc))
         position[order] = (np.arange(len(doc)) - first) / np.maximum(1, sizes[doc[order]] - 1)
         return position
+
+
+def _ranks(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """0 for the highest value, ties in order."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks
+
+
+def _year(meta: DocumentMeta) -> float:
+    # "45/2019/QH14" carries the year it was passed; the issue date where the number has none.
+    for text in (meta.number or "", meta.issued or ""):
+        found = _YEAR.search(text)
+        if found:
+            return float(found.group(1))
+    return math.nan
