@@ -176,6 +176,9 @@ def bullet(documents: Mapping[str, Document], hit: Hit, evidence: Evidence) -> s
     # A clause whose conditions exclude the question's facts (another amount, another age)
     # is shown only after those that fit, and said to be about other cases.
     other = " (trường hợp khác)" if hit.verdict is Verdict.EXCLUDES else ""
+    if hit.replaced_by is not None:
+        successors = " và ".join(hit.replaced_by)
+        other += f" (đã hết hiệu lực{', thay bằng ' + successors if successors else ''})"
     return f"{hit.unit.label}{other}: {shown}"
 
 

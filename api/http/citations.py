@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.answering.answer import quote
-from api.http.schemas import Citation, Filters
+from api.http.schemas import Citation, Filters, Successor
 from api.retrieval.filters import Filters as CoreFilters
 from api.retrieval.filters import work_key
 from api.retrieval.retriever import Hit, Retriever
@@ -12,6 +12,7 @@ from ingest.errors import DocumentNotFound, UnknownFilterValue
 
 def to_citation(retriever: Retriever, hit: Hit) -> Citation:
     meta = retriever.index.documents[hit.unit.doc_id].meta
+    validity = retriever.validity.of(meta.doc_id)
     return Citation(
         doc_id=meta.doc_id,
         doc_number=meta.number,
@@ -22,7 +23,11 @@ def to_citation(retriever: Retriever, hit: Hit) -> Citation:
         # A lead-in cited with the items the answer shows under it quotes them all.
         quote=quote("\n".join(u.text for u in (hit.unit, *hit.items))),
         score=round(hit.score, 4),
-        status=meta.status,
+        status=validity.status,
+        status_source=validity.source,
+        status_basis=validity.source_detail,
+        effective=validity.effective,
+        replaced_by=[Successor(number=r.number, doc_id=r.doc_id) for r in validity.replaced_by],
         partial=meta.partial,
         source_kind=meta.source_kind,
         source=meta.provenance,

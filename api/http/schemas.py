@@ -85,6 +85,11 @@ class AskRequest(Strict):
     )
 
 
+class Successor(BaseModel):
+    number: str
+    doc_id: str | None  # when indexed
+
+
 class Citation(BaseModel):
     doc_id: str
     doc_number: str | None
@@ -94,7 +99,14 @@ class Citation(BaseModel):
     heading: str
     quote: str
     score: float
-    status: str | None = None
+    # Validity (api/retrieval/validity.py): always a plain label ("Chưa rõ hiệu lực" when
+    # nothing says), its source ("meta", "table", "text" or "none") and the provision or
+    # reviewed row it was read from; the effective date and the indexed successors.
+    status: str = "Chưa rõ hiệu lực"
+    status_source: str = "none"
+    status_basis: str | None = None
+    effective: str | None = None
+    replaced_by: list[Successor] = []
     # What the cited text is: a partial document lacks provisions; a consolidated (pháp điển)
     # wording folds amendments in; quotes are passages quoted verbatim elsewhere.
     partial: bool = False

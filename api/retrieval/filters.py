@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,16 +32,13 @@ def _work_of(unit: Unit, doc: Document) -> str:
     return work_key(number) if number else ""
 
 
-def _in_force(status: str | None) -> bool:
-    # Metadata says "Còn hiệu lực", "Hết hiệu lực toàn bộ", "Hết hiệu lực một phần", ...
-    return status is None or not status.lower().startswith("hết hiệu lực")
-
-
 class RowFilter:
     """The rows of an index that filters allow."""
 
-    def __init__(self, index: LoadedIndex) -> None:
+    def __init__(self, index: LoadedIndex, in_force: Callable[[str], bool]) -> None:
+        """``in_force``: whether a document (by doc_id) is in force, for ``in_force_only``."""
         self.index = index
+        self._in_force = in_force
         self.row_doc = np.array([u.doc_id for u in index.rows])
         self._row_work = np.array([_work_of(u, index.documents[u.doc_id]) for u in index.rows])
         self.works = frozenset(self._row_work) - {""}
@@ -55,7 +53,7 @@ class RowFilter:
             for doc_id, doc in self.index.documents.items()
             if (not filters.doc_ids or doc_id in filters.doc_ids)
             and (not filters.doc_types or (doc.meta.doc_type or "") in filters.doc_types)
-            and (not filters.in_force_only or _in_force(doc.meta.status))
+            and (not filters.in_force_only or self._in_force(doc_id))
         }
         mask = np.isin(self.row_doc, list(allowed))
         if filters.works:

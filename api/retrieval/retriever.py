@@ -35,6 +35,7 @@ from api.retrieval.signals.figures import FiguresAsked
 from api.retrieval.signals.memory import EarlierQuestions
 from api.retrieval.signals.sides import HeadedSides
 from api.retrieval.terms import Terms
+from api.retrieval.validity import Validities
 from ingest.embedding.embed import Vectors
 from ingest.structure.conditions import read_facts
 from ingest.structure.quantities import Range
@@ -57,6 +58,9 @@ class Hit:
     # Units of the same list shown and cited with this one (the points under a lead-in clause);
     # set by the answer, never by retrieval.
     items: tuple[Unit, ...] = ()
+    # The successors that replaced the unit's provision, when it is shown anyway (set by
+    # ``api.retrieval.validity``): the answer marks it "đã hết hiệu lực".
+    replaced_by: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -100,6 +104,7 @@ class Retriever:
         parties: Parties | None = None,
         core: Collection[str] = (),
         second_stage: SecondStage | None = None,
+        validity: Validities | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -107,7 +112,8 @@ class Retriever:
         titles = [t for d in index.documents.values() for t in (d.meta.title, d.meta.short_title)]
         self.outside = outside.without(titles) if outside is not None else None
         self.references = ReferenceFinder([d.meta for d in index.documents.values()])
-        self.rows = RowFilter(index)
+        self.validity = validity or Validities(index.documents)
+        self.rows = RowFilter(index, self.validity.in_force)
         self.works = self.rows.works
         self.doc_types = self.rows.doc_types
         self.terms = terms or Terms([])
@@ -159,6 +165,10 @@ class Retriever:
         q = self.analyse(question, filters)
         # With facts to apply, the clauses of the first few articles are weighed, whatever top_k.
         fetch = max(top_k, ARTICLES_WEIGHED * self.weights.units_per_article) if q.facts else top_k
+        # Replaced provisions go last (api.retrieval.validity): twice as many hits are
+        # gathered, so that current ones can take their place.
+        demoting = self.validity.demotes_any
+        fetch = 2 * fetch if demoting else fetch
         result = SearchResult(q.query, [], ranking=self.ranking)
         if q.allowed.any():
             fused = self.fused(q)
@@ -175,7 +185,9 @@ class Retriever:
             result.reference = reference
             result.hits = self._direct(reference, result.hits, fetch)
         if q.facts:
-            result.hits = self._apply(result.hits, q.facts, top_k, q.figure_kinds)
+            result.hits = self._apply(result.hits, q.facts, fetch if demoting else top_k, q.figure_kinds)
+        if demoting:
+            result.hits = self.validity.order(result.hits, q.asked)[:top_k]
         if self.outside is not None and result.hits:
             # The article the answer leads with, once the facts have chosen it.
             result.top_subject = float(self._heading_vector(result.hits[0].unit) @ q.vector)

@@ -12,6 +12,7 @@ from api.retrieval.outside import OutsideTopics
 from api.retrieval.qamemory import QaMemory
 from api.retrieval.rerank.stage import CrossEncoderRanker, LearnedRanker, SecondStage
 from api.retrieval.retriever import QueryEncoder, Retriever
+from api.retrieval.validity import Validities
 from api.service.settings import Settings, get_settings
 from ingest.embedding.embed import Embedder
 from ingest.errors import IndexNotFound, IngestError
@@ -107,6 +108,7 @@ def make_retriever(
         parties=settings.relation_sides,
         core=core_documents(settings.corpus_dir),  # as it is now: `ingest add` writes there
         second_stage=second_stage,
+        validity=Validities(loaded.documents, settings.reviewed_validity),
     )
 
 

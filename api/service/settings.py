@@ -20,6 +20,8 @@ from api.retrieval.parties import DEFAULT_FILE as DEFAULT_PARTIES
 from api.retrieval.parties import Parties
 from api.retrieval.qamemory import MEMORY_FILE
 from api.retrieval.rerank.stage import RANKER_FILE
+from api.retrieval.reviewed import DEFAULT_NAME as VALIDITY_TABLE_NAME
+from api.retrieval.reviewed import ReviewedTable
 from api.retrieval.terms import DEFAULT_FILE as DEFAULT_TERMS
 from api.retrieval.terms import Terms
 from api.service.budgets import ApiKey, RateLimits
@@ -87,6 +89,10 @@ class Settings(IngestSettings):
     abstain_large_min_margin: float = Field(0.015, ge=-2, le=2)
     abstain_large_min_subject: float = Field(-2.0, ge=-2, le=2)
     _topics: list[Topic] = PrivateAttr(default_factory=list)
+    # The reviewed validity table (api/retrieval/reviewed.py, README "Reviewed validity"); unset,
+    # the corpus folder's validity.json when there is one.
+    validity_table: Path | None = None
+    _reviewed: ReviewedTable = PrivateAttr(default_factory=ReviewedTable)
     # Answers: "extractive" (no network) or "openai" (any OpenAI-compatible chat endpoint).
     generator: Literal["extractive", "openai"] = "extractive"
     llm_base_url: str | None = None  # e.g. http://localhost:8080/v1
@@ -165,7 +171,15 @@ class Settings(IngestSettings):
         self._topics = _read("VNLAW_OUTSIDE_TOPICS", self.outside_topics, load_topics, [])
         self._terms = _read("VNLAW_TERMS", self.terms, Terms.load, Terms([]))
         self._parties = _read("VNLAW_PARTIES", self.parties, Parties.load, Parties([]))
+        table = self.validity_table
+        if table is None and (self.corpus_dir / VALIDITY_TABLE_NAME).is_file():
+            table = self.corpus_dir / VALIDITY_TABLE_NAME
+        self._reviewed = _read("VNLAW_VALIDITY_TABLE", table, ReviewedTable.load, ReviewedTable())
         return self
+
+    @property
+    def reviewed_validity(self) -> ReviewedTable:
+        return self._reviewed
 
     @property
     def topics(self) -> list[Topic]:

@@ -723,8 +723,13 @@
         var facts = [];
         if (c.doc_number) facts.push(h("span", { class: "fact" }, "Số hiệu " + c.doc_number));
         if (c.status) {
-          facts.push(h("span", { class: "fact status" + (/hết|ngưng|bãi bỏ/i.test(c.status) ? " expired" : "") }, c.status));
+          facts.push(h("span", { class: "fact status" + (/hết|ngưng|bãi bỏ/i.test(c.status) ? " expired" : ""), title: c.status_basis || "" }, c.status));
         }
+        // What replaced the text, so a reader of an old provision finds the current one.
+        if (Array.isArray(c.replaced_by) && c.replaced_by.length) {
+          facts.push(h("span", { class: "fact successor" }, "Thay bằng " + c.replaced_by.map(function (r) { return str(r.number); }).join(", ")));
+        }
+        if (c.effective && !c.origin_effective) facts.push(h("span", { class: "fact origin" }, "Hiệu lực từ " + c.effective));
         // What the cited text is, so nobody takes a consolidated wording or a partial text for
         // the document as signed; the provenance is the chip's tooltip.
         var kind = SOURCE_KINDS[c.source_kind];
