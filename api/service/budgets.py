@@ -6,7 +6,7 @@ nearest one with constant memory per client: a budget refills continuously as th
 window's requests age out, the short part acting as the bucket's burst and the long part as
 its sustained rate. Keys expire with their windows, so memory does not grow with the number
 of clients seen. Budgets live in each worker's memory: ``uvicorn --workers N`` or N replicas
-give a client N times the budget (see README, "Limits").
+give a client N times the budget (see docs/operations.md, "Limits").
 """
 
 from __future__ import annotations

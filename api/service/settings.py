@@ -89,7 +89,7 @@ class Settings(IngestSettings):
     abstain_large_min_margin: float = Field(0.015, ge=-2, le=2)
     abstain_large_min_subject: float = Field(-2.0, ge=-2, le=2)
     _topics: list[Topic] = PrivateAttr(default_factory=list)
-    # The reviewed validity table (api/retrieval/reviewed.py, README "Reviewed validity"); unset,
+    # The reviewed validity table (api/retrieval/reviewed.py, docs/operations.md); unset,
     # the corpus folder's validity.json when there is one.
     validity_table: Path | None = None
     _reviewed: ReviewedTable = PrivateAttr(default_factory=ReviewedTable)
