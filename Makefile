@@ -60,7 +60,8 @@ bench-llm: index
 
 # The learned second stage (api/eval/train_ranker.py) from the train half of the weak pairs and
 # the training-only extra pairs, over the bundled index and the national one `make bench` builds
-# (var/bench/national); deterministic (fixed seed). Written to api/retrieval/data/ranker.lgb.txt.
+# (var/bench/national); deterministic (fixed seed), about 5 minutes on 2 cores. Written to
+# api/retrieval/data/ranker.lgb.txt.
 TRAIN_INDEXES ?= --index index --index var/bench/national/index
 
 train-ranker: index

@@ -40,7 +40,7 @@ NOT_YET = "Chưa có hiệu lực"
 # replaced by one the index lacks, so it is not called "Còn hiệu lực".
 IN_EFFECT = "Đã có hiệu lực"
 UNKNOWN = "Chưa rõ hiệu lực"
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")  # a year a question or a số hiệu names
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,10 @@ class _Facts:
     text: TextValidity
     issued: date | None
 
+    @classmethod
+    def of(cls, doc: Document) -> _Facts:
+        return cls(read_validity(validity_provisions(doc), doc.meta.issued), parse_day(doc.meta.issued))
+
 
 def validity_provisions(doc: Document) -> list[tuple[str, str]]:
     """(label, text) of the units of ``doc``'s validity article(s), in document order."""
@@ -93,10 +97,6 @@ def validity_provisions(doc: Document) -> list[tuple[str, str]]:
     return [(doc.units[o].label, doc.units[o].text) for k in keys for o in doc.articles[k]]
 
 
-def text_validity(doc: Document) -> TextValidity:
-    return read_validity(validity_provisions(doc), doc.meta.issued)
-
-
 @dataclass
 class Validities:
     """Validity of every document of an index, resolved for the day ``today`` returns."""
@@ -106,12 +106,9 @@ class Validities:
     today: Callable[[], date] = date.today
 
     def __post_init__(self) -> None:
-        self._facts = {
-            doc_id: _Facts(text_validity(doc), parse_day(doc.meta.issued))
-            for doc_id, doc in self.documents.items()
-        }
+        self._facts = {doc_id: _Facts.of(doc) for doc_id, doc in self.documents.items()}
         self._by_number = {work_key(d.meta.number): i for i, d in self.documents.items() if d.meta.number}
-        self._resolved: tuple[date, dict[str, Validity]] | None = None
+        self._resolved: tuple[date, dict[str, Validity], bool] | None = None
 
     def in_force(self, doc_id: str) -> bool:
         return self.of(doc_id).in_force
@@ -120,10 +117,20 @@ class Validities:
         return self.resolved().get(doc_id, Validity(UNKNOWN))
 
     def resolved(self) -> dict[str, Validity]:
+        return self._today()[1]
+
+    @property
+    def demotes_any(self) -> bool:
+        """Whether any indexed document has an indexed successor (else ``order`` is a no-op)."""
+        return self._today()[2]
+
+    def _today(self) -> tuple[date, dict[str, Validity], bool]:
         day = self.today()
         if self._resolved is None or self._resolved[0] != day:
-            self._resolved = (day, self._resolve(day))
-        return self._resolved[1]
+            resolved = self._resolve(day)
+            demotes = any(v.expired and any(s.doc_id for s in v.replaced_by) for v in resolved.values())
+            self._resolved = (day, resolved, demotes)
+        return self._resolved
 
     def _doc_id(self, number: str) -> str | None:
         return self._by_number.get(work_key(number))
@@ -216,7 +223,7 @@ class Validities:
         otherwise; unless the question names the old text's số hiệu or a year before its
         successor took effect (it asks about the law then)."""
         asked = match_form(question).upper()
-        years = [int(y) for y in _YEAR.findall(asked)]
+        years = [int(y) for y in YEAR.findall(asked)]
         current: list[Hit] = []
         replaced: list[Hit] = []
         for hit in hits:
@@ -228,19 +235,6 @@ class Validities:
                 successors = tuple(s.number for s in v.replaced_by if s.doc_id) if v else ()
                 replaced.append(replace(hit, replaced_by=successors))
         return current + replaced
-
-    @property
-    def demotes_any(self) -> bool:
-        """Whether any indexed document has an indexed successor (else ``order`` is a no-op)."""
-        return any(v.expired and any(s.doc_id for s in v.replaced_by) for v in self.resolved().values())
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        """How many documents have each status and each source (for reports)."""
-        out: dict[str, dict[str, int]] = {"status": {}, "source": {}}
-        for v in self.resolved().values():
-            out["status"][v.status] = out["status"].get(v.status, 0) + 1
-            out["source"][v.source] = out["source"].get(v.source, 0) + 1
-        return out
 
 
 def _on_or_before(text: str, day: date) -> bool:

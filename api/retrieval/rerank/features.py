@@ -7,7 +7,6 @@ names, where it sits in its document).
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import numpy.typing as npt
@@ -17,13 +16,13 @@ from api.retrieval.headings import subject
 from api.retrieval.index import LoadedIndex
 from api.retrieval.question import STOPWORDS, Question
 from api.retrieval.scores import best
+from api.retrieval.validity import YEAR
 from ingest.structure.units import DocumentMeta
 from ingest.text.normalize import normalize_query
 from ingest.text.segment import tokenize
 
 Matrix = npt.NDArray[np.float32]  # one row per candidate, one column per feature
 Positions = npt.NDArray[np.intp]
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 # The unit-level signals, folded to an article by its best allowed unit.
 UNIT_SIGNALS = ("lexical", "dense")
@@ -171,7 +170,7 @@ def _ranks(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _year(meta: DocumentMeta) -> float:
     # "45/2019/QH14" carries the year it was passed; the issue date where the number has none.
     for text in (meta.number or "", meta.issued or ""):
-        found = _YEAR.search(text)
+        found = YEAR.search(text)
         if found:
             return float(found.group(1))
     return math.nan
