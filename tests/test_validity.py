@@ -7,11 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.eval.validity import app as validity_app
 from api.retrieval.index import Document
 from api.retrieval.retriever import Hit
 from api.retrieval.reviewed import ReviewedTable
 from api.retrieval.validity import IN_EFFECT, NOT_YET, PARTLY_EXPIRED, UNKNOWN, WHOLLY_EXPIRED, Validities
+from ingest.settings import IngestSettings
 from ingest.structure.units import DocumentMeta, Unit
 from ingest.structure.validity import PART, WHOLE, is_validity_heading, read_validity
 
@@ -217,3 +220,29 @@ def test_provisions_a_partial_repeal_keeps_are_not_demoted() -> None:
     railway = OLD.units[3]
     assert v.superseded(railway) is None
     assert v.order(_hits(railway, NEW.units[1]), "Vi phạm đường sắt bị phạt thế nào?")[0].unit is railway
+
+
+def test_the_leading_document_is_counted_and_the_statuses_reported(
+    built_settings: IngestSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in (
+        ("VNLAW_CORPUS_DIR", built_settings.corpus_dir),
+        ("VNLAW_INDEX_DIR", built_settings.index_dir),
+        ("VNLAW_MODEL_DIR", built_settings.model_dir),
+    ):
+        monkeypatch.setenv(name, str(value))
+    questions = tmp_path / "questions.jsonl"
+    asked = ["Người lao động làm việc đủ 12 tháng được nghỉ hằng năm bao nhiêu ngày?"]
+    questions.write_text("".join(f'{{"question": "{q}"}}\n' for q in asked), encoding="utf-8")
+    result = CliRunner().invoke(validity_app, [str(questions), "--current", "99/2020/qh14"])
+    assert result.exit_code == 0, result.output
+    assert "led by 99/2020/qh14: 1/1" in result.output
+    # The fixture law's metadata says it is in force.
+    assert "'Còn hiệu lực': 1" in result.output
+    assert "'meta': 1" in result.output
+
+    # Wide enough that the error box does not wrap the message.
+    wide = CliRunner(env={"COLUMNS": "400"})
+    missing = wide.invoke(validity_app, [str(tmp_path / "none.jsonl"), "--current", "1/2020/QH14"])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
