@@ -14,6 +14,7 @@ from api.retrieval.index import Document
 from api.retrieval.retriever import Hit
 from api.retrieval.reviewed import ReviewedTable
 from api.retrieval.validity import IN_EFFECT, NOT_YET, PARTLY_EXPIRED, UNKNOWN, WHOLLY_EXPIRED, Validities
+from api.service.settings import get_settings
 from ingest.settings import IngestSettings
 from ingest.structure.units import DocumentMeta, Unit
 from ingest.structure.validity import PART, WHOLE, is_validity_heading, read_validity
@@ -223,7 +224,10 @@ def test_provisions_a_partial_repeal_keeps_are_not_demoted() -> None:
 
 
 def test_the_leading_document_is_counted_and_the_statuses_reported(
-    built_settings: IngestSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    built_settings: IngestSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     for name, value in (
         ("VNLAW_CORPUS_DIR", built_settings.corpus_dir),
@@ -231,6 +235,9 @@ def test_the_leading_document_is_counted_and_the_statuses_reported(
         ("VNLAW_MODEL_DIR", built_settings.model_dir),
     ):
         monkeypatch.setenv(name, str(value))
+    # Settings are read once per process: read them again from this environment, and after it.
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
     questions = tmp_path / "questions.jsonl"
     asked = ["Người lao động làm việc đủ 12 tháng được nghỉ hằng năm bao nhiêu ngày?"]
     questions.write_text("".join(f'{{"question": "{q}"}}\n' for q in asked), encoding="utf-8")
