@@ -144,6 +144,32 @@ def test_a_unit_stating_the_figure_asked_for_leads_its_article() -> None:
     assert [label for label, _ in shown(bullets)] == ["Khoản 1 Điều 113", "Khoản 4 Điều 113"]
 
 
+def test_an_item_that_is_itself_a_lead_in_is_shown_once_with_its_items() -> None:
+    # Điều 99 BLLĐ opens a list of three clauses; its khoản 3 opens its own list (points a, b).
+    # Retrieved: the article's opening and a point of khoản 3, the clause scoring best.
+    doc = code(LAO_DONG)
+    hits = [Hit(unit(doc, "Điều 99"), 2.0), Hit(unit(doc, "Điểm a khoản 3 Điều 99"), 1.0)]
+    asked = evidence(
+        "Ngừng việc vì sự cố về điện thì người lao động được trả lương thế nào?", {"Khoản 3 Điều 99": 1.0}
+    )
+    bullets = arrange(hits, {LAO_DONG: doc}, asked, 3)
+    assert shown(bullets) == [("Khoản 3 Điều 99", ["a", "b"])]
+    text = bullet({LAO_DONG: doc}, bullets[0], asked)
+    assert not text.endswith(":")
+    assert "a) Trường hợp ngừng việc từ 14 ngày làm việc trở xuống" in text
+
+
+def test_a_sentence_announcing_what_its_own_text_goes_on_with_is_shown_with_it() -> None:
+    # Khoản 3 Điều 251 BLHS: the penalty announces points d) to h), which its text holds.
+    doc = code("bo-luat-hinh-su-2015")
+    asked = evidence("Trồng cây thuốc phiện thu được 300 kilôgam quả thuốc phiện khô bị phạt tù bao lâu?")
+    text = bullet({"bo-luat-hinh-su-2015": doc}, Hit(unit(doc, "Khoản 3 Điều 251"), 1.0), asked)
+    assert text == (
+        "Khoản 3 Điều 251 Bộ luật: Phạm tội thuộc một trong các trường hợp sau đây, thì bị phạt tù "
+        "từ 15 năm đến 20 năm: … Quả thuốc phiện khô có khối lượng từ 200 kilôgam đến dưới 600 kilôgam;"
+    )
+
+
 QUY_HOACH = FIXTURE_NATIONAL / "luat-47-2024-qh15.txt"
 
 

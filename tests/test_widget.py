@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -22,14 +23,16 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 from pydantic import SecretStr
 
 from api.main import create_app
 from api.service.settings import Settings
+from ingest.embedding.embed import Embedder
+from ingest.index.build import build
 from ingest.settings import IngestSettings
 
-from .conftest import HTTP_TIMEOUT
+from .conftest import FIXTURE_CORPUS, HTTP_TIMEOUT, MODEL_DIR
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -425,6 +428,104 @@ def test_footnotes_say_what_the_cited_text_is(national_api: ApiServer, page: Pag
     expect(quoted.locator(".fact.origin")).to_have_count(0)
 
 
+# A decision written for the validity test: it takes over the fixture decision 77/QĐ-TTg (on
+# the same subject, so the replaced text still follows it in answers; an unrelated successor's
+# provisions would all rank before the demoted ones).
+SUCCESSOR = """THỦ TƯỚNG CHÍNH PHỦ
+Số: 15/QĐ-TTg
+Hà Nội, ngày 20 tháng 12 năm 2024
+
+QUYẾT ĐỊNH
+PHÊ DUYỆT ĐỀ ÁN “THƯ VIỆN SỐ TRONG TRƯỜNG HỌC GIAI ĐOẠN 2025 - 2030”
+
+Điều 1. Mục tiêu của Đề án
+Mọi trường phổ thông có thư viện số kết nối với kho học liệu quốc gia.
+Điều 2. Hiệu lực thi hành
+Quyết định này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2025.
+"""
+SUCCESSOR_META = {
+    "ten_van_ban": "Quyết định 15/QĐ-TTg về thư viện số trong trường học giai đoạn 2025 - 2030",
+    "so_hieu_van_ban": "15/QĐ-TTg",
+    "loai_van_ban": "Quyết định",
+    "noi_ban_hanh": "Thủ tướng Chính phủ",
+    "ngay_ban_hanh": "20/12/2024",
+    "ngay_hieu_luc": "01/01/2025",
+    "tinh_trang": "Còn hiệu lực",
+}
+# The fixture decision's text says nothing of a successor: a reviewed row says it.
+REVIEWED_SOURCE = "Hàng kiểm thử của tests/test_widget.py, không phải văn bản thật"
+REVIEWED = {
+    "rows": [
+        {
+            "number": "77/QĐ-TTg",
+            "status": "Hết hiệu lực toàn bộ",
+            "successors": ["15/QĐ-TTg"],
+            "from": "01/01/2025",
+            "scope": "Toàn bộ Quyết định 77/QĐ-TTg",
+            "source": REVIEWED_SOURCE,
+            "reviewed": "07/12/2026",
+        }
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def replaced_api(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[ApiServer]:
+    """The fixture decision, the decision that replaced it, and the reviewed table (through
+    the VNLAW_VALIDITY_TABLE setting) that says so."""
+    root = tmp_path_factory.mktemp("replaced")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(FIXTURE_CORPUS / "qd-mau-2023.txt", corpus)
+    (corpus / "qd-15-ttg.txt").write_text(SUCCESSOR, encoding="utf-8")
+    meta = json.dumps(SUCCESSOR_META, ensure_ascii=False)
+    (corpus / "qd-15-ttg.meta.json").write_text(meta, encoding="utf-8")
+    table = root / "validity.json"
+    table.write_text(json.dumps(REVIEWED, ensure_ascii=False), encoding="utf-8")
+    ingest = IngestSettings(corpus_dir=corpus, index_dir=root / "index", model_dir=MODEL_DIR)
+    build(ingest, embedder_factory=lambda: embedder)
+    settings = Settings(**ingest.model_dump(), validity_table=table, feedback_db=root / "feedback.sqlite3")
+    with ApiServer(create_app(settings)) as server:
+        yield server
+
+
+def test_every_citation_shows_its_validity_and_a_replaced_text_its_successor(
+    replaced_api: ApiServer, page: Page
+) -> None:
+    page.goto(replaced_api.origin + "/")
+    ask(page, "Mục tiêu về thư viện số trong trường học là gì?")
+    wait_answer(page, 1)
+    reply = answers(page).nth(0)
+    sources = reply.locator("li.source")
+    # The current decision leads; the replaced one follows, marked, with its successor named.
+    expect(sources.first).to_contain_text("15/QĐ-TTg")
+    marked = "Quyết định 77/QĐ-TTg (đã hết hiệu lực, thay bằng 15/QĐ-TTg):"
+    expect(reply.locator(".answer")).to_contain_text(marked)
+
+    def check(reply: Locator) -> None:
+        sources = reply.locator("li.source")
+        expect(sources.filter(has_text="77/QĐ-TTg")).not_to_have_count(0)
+        expect(reply.locator("li.source:not(:has(.fact.status))")).to_have_count(0)
+        for current in sources.filter(has_text="Số hiệu 15/QĐ-TTg").all():
+            expect(current.locator(".fact.status")).to_have_text("Còn hiệu lực")
+            expect(current.locator(".fact.status")).not_to_have_class(re.compile("expired"))
+            expect(current.locator(".fact.successor")).to_have_count(0)
+            expect(current.locator(".fact.origin")).to_have_text("Hiệu lực từ 01/01/2025")
+        for old in sources.filter(has_text="Số hiệu 77/QĐ-TTg").all():
+            status = old.locator(".fact.status")
+            expect(status).to_have_text("Hết hiệu lực toàn bộ")
+            expect(status).to_have_class(re.compile(r"\bexpired\b"))
+            # The reviewed row's source is the chip's tooltip, as text.
+            expect(status).to_have_attribute("title", REVIEWED_SOURCE)
+            expect(old.locator(".fact.successor")).to_have_text("Thay bằng 15/QĐ-TTg")
+
+    check(reply)
+    # The stored conversation keeps them (what the widget checks and stores it shows again).
+    page.reload()
+    expect(answers(page)).to_have_count(1)
+    check(answers(page).nth(0))
+
+
 def test_the_chat_says_when_coverage_is_still_growing(
     national_api: ApiServer, national_settings: IngestSettings, page: Page
 ) -> None:
@@ -607,6 +708,8 @@ def test_untrusted_text_is_never_markup(api: ApiServer, host: HostSite, page: Pa
                 "quote": evil,
                 "score": 1.0,
                 "status": evil,
+                "status_basis": evil,
+                "replaced_by": [{"number": evil, "doc_id": evil}],
                 "partial": True,
                 "source_kind": "consolidated",
                 "source": evil,
@@ -636,6 +739,9 @@ def test_untrusted_text_is_never_markup(api: ApiServer, host: HostSite, page: Pa
     expect(reply.locator(".source strong")).to_have_text(evil)
     expect(reply.locator(".fact.origin")).to_have_text([f"Ban hành tại <b>{evil}", f"Hiệu lực từ {evil}"])
     expect(reply.locator(".fact.kind")).to_have_attribute("title", evil)
+    expect(reply.locator(".fact.status")).to_have_text(evil)
+    expect(reply.locator(".fact.status")).to_have_attribute("title", evil)
+    expect(reply.locator(".fact.successor")).to_have_text(f"Thay bằng {evil}")
     assert page.evaluate("window.__xss") is None
     assert shadow(page, "root.querySelectorAll('img, script').length") == 0
     assert page.locator("img").count() == 0

@@ -171,11 +171,28 @@ def _article_bullets(group: list[Hit], doc: Document, evidence: Evidence) -> lis
             continue
         lead, members = lists[key]
         bullets.append(_list_bullet(lead, members, doc, evidence, facts))
+    bullets = _merged(bullets, doc)
     if not facts:
         # Retrieval ordered them by their fused score; one stating a figure of the kind asked
         # goes before those that state none.
         bullets.sort(key=lambda b: not any(evidence.states(u) for u in (b.unit, *b.items)))
     return bullets or group[:1]
+
+
+def _merged(bullets: list[Hit], doc: Document) -> list[Hit]:
+    """One bullet per list: a lead-in reached both as the item chosen from the list above it
+    and through its own retrieved items is shown once, with the items of both. (A clause
+    stating its rule before its list stays two bullets: the rule, and the list.)"""
+    kept: dict[str, Hit] = {}
+    for b in bullets:
+        key = f"list {b.unit.uid}" if b.items else b.unit.uid
+        seen = kept.get(key)
+        if seen is None:
+            kept[key] = b
+        else:
+            items = _in_order(children(doc, b.unit), (*seen.items, *b.items))
+            kept[key] = replace(seen, items=tuple(items))
+    return list(kept.values())
 
 
 def _list_bullet(lead: Unit, members: list[Hit], doc: Document, evidence: Evidence, facts: bool) -> Hit:
@@ -199,6 +216,10 @@ def _list_bullet(lead: Unit, members: list[Hit], doc: Document, evidence: Eviden
         chosen = [h.unit for h in found]
     if not chosen:
         chosen = [max(items, key=evidence.of)]
+    if len(chosen) == 1 and only_lead_in(chosen[0]) and children(doc, chosen[0]):
+        # The item chosen is itself a lead-in ("3. Quản lý việc đánh dấu ...:" under "Việc
+        # đánh dấu ... được thực hiện như sau:"): the bullet is the list it opens.
+        return _list_bullet(chosen[0], [replace(first, unit=chosen[0], items=())], doc, evidence, facts)
     if len(chosen) == 1:
         # One item: it is what is cited, its lead-in shown as its intro.
         hit = next((h for h in found if h.unit.uid == chosen[0].uid), None)

@@ -927,6 +927,11 @@
           quote: str(c.quote),
           score: typeof c.score === "number" && isFinite(c.score) ? c.score : 0,
           status: c.status == null ? null : str(c.status),
+          status_basis: c.status_basis == null ? null : str(c.status_basis),
+          effective: c.effective == null ? null : str(c.effective),
+          replaced_by: Array.isArray(c.replaced_by) ? c.replaced_by.filter(function (r) { return r && typeof r === "object"; }).map(function (r) {
+            return { number: str(r.number), doc_id: r.doc_id == null ? null : str(r.doc_id) };
+          }) : [],
           partial: c.partial === true,
           source_kind: Object.prototype.hasOwnProperty.call(SOURCE_KINDS, c.source_kind) ? c.source_kind : null,
           source: c.source == null ? null : str(c.source),
