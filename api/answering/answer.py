@@ -253,13 +253,14 @@ def best_sentence(text: str, words: set[str], wanted: frozenset[str] = frozenset
         # A sentence announcing what follows ("... như sau:") says nothing by itself.
         says = not sentence.rstrip().endswith(":")
         scored.append((bool(figures), says, overlap, -i, sentence, figures[-1] if figures else 0))
-    _, says, _, at, best, figure_end = max(scored)
+    _, says, _, negated, best, figure_end = max(scored)
     shown = _trimmed(best, figure_end)
     # A sentence announcing what follows wins only by stating the figure asked; when the text
     # runs on with what it announces (points left inside a clause's text: "... thì bị phạt tù
     # từ 15 năm đến 20 năm:\nd) ...;\nđ) ..."), the one of those that best meets the question
     # is shown after it.
-    following = [(overlap, i, sentence) for _, fits, overlap, i, sentence, _ in scored[1 - at :] if fits]
+    after = scored[-negated + 1 :]
+    following = [(overlap, i, sentence) for _, fits, overlap, i, sentence, _ in after if fits]
     if not says and following:
         *_, item = max(following)
         shown += f" … {_shortened(_trimmed(item), MAX_ITEM_CHARS)}"
