@@ -912,34 +912,42 @@
 
   function checkResult(result) {
     if (!result || typeof result.answer !== "string") return null;
-    var citations = Array.isArray(result.citations) ? result.citations : [];
     return {
       answer: result.answer,
       abstained: result.abstained === true,
-      citations: citations.filter(function (c) { return c && typeof c === "object"; }).map(function (c) {
+      citations: objects(result.citations).map(function (c) {
         return {
           doc_id: str(c.doc_id),
-          doc_number: c.doc_number == null ? null : str(c.doc_number),
+          doc_number: strOrNull(c.doc_number),
           doc_title: str(c.doc_title),
           path: Array.isArray(c.path) ? c.path.filter(Array.isArray).map(function (p) { return [str(p[0]), str(p[1])]; }) : [],
           label: str(c.label),
           heading: str(c.heading),
           quote: str(c.quote),
           score: typeof c.score === "number" && isFinite(c.score) ? c.score : 0,
-          status: c.status == null ? null : str(c.status),
-          status_basis: c.status_basis == null ? null : str(c.status_basis),
-          effective: c.effective == null ? null : str(c.effective),
-          replaced_by: Array.isArray(c.replaced_by) ? c.replaced_by.filter(function (r) { return r && typeof r === "object"; }).map(function (r) {
-            return { number: str(r.number), doc_id: r.doc_id == null ? null : str(r.doc_id) };
-          }) : [],
+          status: strOrNull(c.status),
+          status_basis: strOrNull(c.status_basis),
+          effective: strOrNull(c.effective),
+          replaced_by: objects(c.replaced_by).map(function (r) {
+            return { number: str(r.number), doc_id: strOrNull(r.doc_id) };
+          }),
           partial: c.partial === true,
           source_kind: Object.prototype.hasOwnProperty.call(SOURCE_KINDS, c.source_kind) ? c.source_kind : null,
-          source: c.source == null ? null : str(c.source),
-          origin_number: c.origin_number == null ? null : str(c.origin_number),
-          origin_effective: c.origin_effective == null ? null : str(c.origin_effective),
+          source: strOrNull(c.source),
+          origin_number: strOrNull(c.origin_number),
+          origin_effective: strOrNull(c.origin_effective),
         };
       }),
     };
+  }
+
+  // The objects of what a response gives as a list: anything else is dropped, not shown.
+  function objects(list) {
+    return Array.isArray(list) ? list.filter(function (x) { return x && typeof x === "object"; }) : [];
+  }
+
+  function strOrNull(value) {
+    return value == null ? null : String(value);
   }
 
   function str(value) {
